@@ -1,0 +1,65 @@
+#include <cerrno>
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+#include <memory>
+
+#include "build/build.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/progress.h"
+#include "format/inspect.h"
+
+namespace bundle::cli {
+namespace {
+
+struct BuildFlags {
+    std::string image;
+    std::string out = "dist";
+    std::string key;
+    Common common;
+};
+
+// SOURCE_DATE_EPOCH (reproducible-builds.org) fixes the creation time and every member's mtime.
+Result<std::int64_t> creation_time() {
+    const char* epoch = std::getenv("SOURCE_DATE_EPOCH");
+    if (epoch == nullptr) return static_cast<std::int64_t>(std::time(nullptr));
+    char* end = nullptr;
+    errno = 0;
+    long long value = std::strtoll(epoch, &end, 10);
+    if (errno != 0 || end == epoch || *end != '\0' || value < 0)
+        return Error{Code::usage, "SOURCE_DATE_EPOCH", "must be a non-negative number of seconds"};
+    return static_cast<std::int64_t>(value);
+}
+
+int run_build(const BuildFlags& flags) {
+    auto created = creation_time();
+    if (!created) return report(created.error());
+    std::atomic<std::uint64_t> total{0};
+    Progress progress("building", total, flags.common.quiet);
+    build::BuildOptions options{flags.image, flags.out, flags.key, *created,
+                                jobs_or_default(flags.common), &progress.done(), &total};
+    auto written = build::build_bundle(options);
+    double seconds = progress.finish();
+    if (!written) return report(written.error());
+    std::cout << "wrote " << written->path << ": " << written->members << " members, "
+              << format::human_size(written->size) << " in " << seconds << " s\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+void add_build(CLI::App& app, Run& run) {
+    auto flags = std::make_shared<BuildFlags>();
+    auto* command = app.add_subcommand("build", "Build a signed bundle from an image definition");
+    command->add_option("--image", flags->image, "Image definition (images/<name>.yaml)")->required();
+    command->add_option("--out", flags->out, "Output folder; the bundle is <name>-<version>.bundle")
+        ->capture_default_str();
+    command->add_option("--key", flags->key, "Ed25519 signing key (from `bundle keygen`)")->required();
+    add_common(*command, flags->common);
+    command->footer("\nThe same inputs and SOURCE_DATE_EPOCH give the same bytes. The bundle appears\n"
+                    "under its name only once complete; an interrupted build leaves nothing behind.");
+    command->callback([&run, flags] { run = [flags] { return run_build(*flags); }; });
+}
+
+}  // namespace bundle::cli

@@ -1,0 +1,200 @@
+#include "format/extract.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "core/parallel.h"
+#include "core/safe_fs.h"
+#include "format/member_path.h"
+#include "format/verify.h"
+
+namespace bundle::format {
+namespace {
+
+constexpr std::uint32_t kPermissionBits = 0777;  // setuid, setgid and sticky are stripped
+
+enum class TargetState { missing, empty_directory, full_directory };
+
+Result<TargetState> inspect_target(int parent, const std::string& name, const std::string& target) {
+    struct stat st {};
+    if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return TargetState::missing;
+        return system_error(Code::io, target, "cannot examine the target", errno);
+    }
+    if (S_ISLNK(st.st_mode)) return Error{Code::unsafe_path, target, "is a symbolic link; not extracting through it"};
+    if (!S_ISDIR(st.st_mode)) return Error{Code::io, target, "exists and is not a directory"};
+    auto empty = directory_is_empty(parent, name);
+    if (!empty) return std::move(empty).error();
+    return *empty ? TargetState::empty_directory : TargetState::full_directory;
+}
+
+struct Leaf {
+    UniqueFd parent;
+    std::string name;
+};
+
+Result<Leaf> leaf_beneath(int root, const std::string& path) {
+    std::string_view parent = parent_of(path);
+    auto dir = open_directory_beneath(root, parent, path);
+    if (!dir) return std::move(dir).error();
+    std::string name = path.substr(parent.empty() ? 0 : parent.size() + 1);
+    return Leaf{std::move(*dir), std::move(name)};
+}
+
+Result<UniqueFd> create_file(int root, const Member& member) {
+    auto leaf = leaf_beneath(root, member.path);
+    if (!leaf) return std::move(leaf).error();
+    int fd = ::openat(leaf->parent.get(), leaf->name.c_str(),
+                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return system_error(Code::io, member.path, "cannot create", errno);
+    return UniqueFd(fd);
+}
+
+Status finish_file(int fd, const Member& member, std::int64_t mtime) {
+    struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
+    if (::fchmod(fd, member.mode & kPermissionBits) != 0 || ::futimens(fd, times) != 0)
+        return system_error(Code::io, member.path, "cannot set mode or time", errno);
+    return {};
+}
+
+class Extractor {
+public:
+    Extractor(const OpenBundle& bundle, int staging, const ExtractOptions& options)
+        : b_(bundle), staging_(staging), options_(options), buffers_(std::max(1u, options.jobs)) {}
+
+    // Directories first (the index lists parents before children), then the files that take
+    // several chunks, sized up front so that a full disk shows before the long work.
+    Status prepare() {
+        for (const Member& member : b_.index.members) {
+            if (member.kind == Kind::directory) {
+                auto leaf = leaf_beneath(staging_, member.path);
+                if (!leaf) return std::move(leaf).error();
+                if (::mkdirat(leaf->parent.get(), leaf->name.c_str(), 0700) != 0)
+                    return system_error(Code::io, member.path, "cannot create directory", errno);
+            } else if (member.chunks.size() > 1) {
+                auto fd = create_file(staging_, member);
+                if (!fd) return std::move(fd).error();
+                int err = ::posix_fallocate(fd->get(), 0, static_cast<off_t>(member.size));
+                if (err != 0 && err != EOPNOTSUPP) return system_error(Code::io, member.path, "cannot reserve space", err);
+            }
+        }
+        return {};
+    }
+
+    Status run(const ChunkRef& ref, unsigned worker) {
+        std::vector<unsigned char>& buffer = buffers_[worker];
+        BUNDLE_TRY(read_checked_chunk(b_, ref, buffer));
+        const Member& member = b_.index.members[ref.member];
+        if (member.kind == Kind::directory) return {};
+        if (member.chunks.size() <= 1) {  // a whole small file in one go
+            auto fd = create_file(staging_, member);
+            if (!fd) return std::move(fd).error();
+            BUNDLE_TRY(pwrite_all(fd->get(), buffer.data(), buffer.size(), 0, member.path));
+            BUNDLE_TRY(finish_file(fd->get(), member, b_.index.created));
+        } else {
+            auto leaf = leaf_beneath(staging_, member.path);
+            if (!leaf) return std::move(leaf).error();
+            int fd = ::openat(leaf->parent.get(), leaf->name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) return system_error(Code::io, member.path, "cannot open for writing", errno);
+            UniqueFd owned(fd);
+            BUNDLE_TRY(pwrite_all(fd, buffer.data(), buffer.size(), ref.chunk * b_.index.chunk_size, member.path));
+        }
+        if (options_.progress) options_.progress->fetch_add(buffer.size(), std::memory_order_relaxed);
+        return {};
+    }
+
+    // Modes and times of large files and of directories (children first, since writing into a
+    // directory changes its time), once all content is in place.
+    Status finish() {
+        for (auto it = b_.index.members.rbegin(); it != b_.index.members.rend(); ++it) {
+            const Member& member = *it;
+            if (member.kind == Kind::file && member.chunks.size() <= 1) continue;
+            auto leaf = leaf_beneath(staging_, member.path);
+            if (!leaf) return std::move(leaf).error();
+            int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (member.kind == Kind::directory ? O_DIRECTORY : 0);
+            int fd = ::openat(leaf->parent.get(), leaf->name.c_str(), flags);
+            if (fd < 0) return system_error(Code::io, member.path, "cannot open", errno);
+            UniqueFd owned(fd);
+            BUNDLE_TRY(finish_file(fd, member, b_.index.created));
+        }
+        // The staging folder was made 0700 so that nobody could look in while it filled.
+        if (::fchmod(staging_, 0755) != 0) return system_error(Code::io, b_.path, "cannot set the target's mode", errno);
+        if (::syncfs(staging_) != 0) return system_error(Code::io, b_.path, "cannot sync the extracted files", errno);
+        return {};
+    }
+
+private:
+    const OpenBundle& b_;
+    int staging_;
+    const ExtractOptions& options_;
+    std::vector<std::vector<unsigned char>> buffers_;
+};
+
+// Moves the finished staging tree to the target name; an existing target is exchanged
+// atomically and then removed.
+Status switch_into_place(int parent, const std::string& staging, const std::string& name,
+                         const std::string& target, bool replace) {
+    auto state = inspect_target(parent, name, target);
+    if (!state) return std::move(state).error();
+    if (*state == TargetState::full_directory && !replace)
+        return Error{Code::io, target, "is not empty; give --replace to swap it for the extracted tree"};
+    if (*state == TargetState::missing) {
+        if (::renameat2(parent, staging.c_str(), parent, name.c_str(), RENAME_NOREPLACE) != 0)
+            return system_error(Code::io, target, "cannot move the extracted tree into place", errno);
+    } else {
+        if (::renameat2(parent, staging.c_str(), parent, name.c_str(), RENAME_EXCHANGE) != 0)
+            return system_error(Code::io, target, "cannot swap the extracted tree into place", errno);
+        BUNDLE_TRY(remove_tree_at(parent, staging));  // now the previous target
+    }
+    if (::fsync(parent) != 0) return system_error(Code::io, target, "cannot sync the target's directory", errno);
+    return {};
+}
+
+}  // namespace
+
+Status extract_bundle(const OpenBundle& bundle, const std::string& target, const ExtractOptions& options) {
+    if (!bundle.signature_checked)
+        return Error{Code::signature, bundle.path, "refusing to extract a bundle whose signature was not checked"};
+    std::filesystem::path path(target);
+    while (path.has_relative_path() && path.filename().empty()) path = path.parent_path();  // "dir/" -> "dir"
+    std::string name = path.filename().string();
+    if (name.empty() || name == "." || name == "..") return Error{Code::usage, target, "is not a directory name to extract into"};
+    std::string parent_path = path.has_parent_path() ? path.parent_path().string() : ".";
+    int parent_fd = ::open(parent_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent_fd < 0) return system_error(Code::io, parent_path, "cannot open the target's parent directory", errno);
+    UniqueFd parent(parent_fd);
+
+    auto state = inspect_target(parent.get(), name, target);
+    if (!state) return std::move(state).error();
+    if (*state == TargetState::full_directory && !options.replace)
+        return Error{Code::io, target, "is not empty; give --replace to swap it for the extracted tree"};
+
+    std::string staging = "." + name + ".staging-" + std::to_string(::getpid());
+    BUNDLE_TRY(remove_tree_at(parent.get(), staging));  // left by a crashed run of this pid
+    if (::mkdirat(parent.get(), staging.c_str(), 0700) != 0)
+        return system_error(Code::io, target, "cannot create the staging directory", errno);
+    // A real descriptor, not O_PATH: syncfs() needs one.
+    UniqueFd staging_fd(::openat(parent.get(), staging.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    Status status = staging_fd.valid() ? Status{} : system_error(Code::io, target, "cannot open the staging directory", errno);
+    if (status) {
+        Extractor extractor(bundle, staging_fd.get(), options);
+        std::vector<ChunkRef> refs = plan_chunks(bundle.index);
+        status = extractor.prepare();
+        if (status)
+            status = parallel_for(refs.size(), options.jobs,
+                                  [&](std::size_t i, unsigned worker) { return extractor.run(refs[i], worker); });
+        if (status) status = extractor.finish();
+        if (status) status = switch_into_place(parent.get(), staging, name, target, options.replace);
+    }
+    if (!status) {
+        (void)remove_tree_at(parent.get(), staging);
+        return status;
+    }
+    return {};
+}
+
+}  // namespace bundle::format

@@ -1,0 +1,34 @@
+// Checking the payload of an opened bundle, on every core. The work is split into chunks (see
+// index.h); the first chunk of a member also checks the member's header bytes and the last its
+// zero padding, so that after verify_members() every byte of the file has been accounted for.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "core/error.h"
+#include "format/reader.h"
+
+namespace bundle::format {
+
+struct CheckOptions {
+    unsigned jobs = 1;
+    std::atomic<std::uint64_t>* progress = nullptr;  // payload bytes checked so far
+};
+
+// One unit of parallel work: chunk `chunk` of member `member`. Directories and empty files have
+// one item with chunk 0 and no data.
+struct ChunkRef {
+    std::size_t member;
+    std::uint64_t chunk;
+};
+std::vector<ChunkRef> plan_chunks(const Index& index);
+
+// Reads the chunk into `buffer` (resized to the chunk's length) and checks it against the index,
+// with the header and padding checks described above. Errors name the member.
+Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, std::vector<unsigned char>& buffer);
+
+Status verify_members(const OpenBundle& bundle, const CheckOptions& options);
+
+}  // namespace bundle::format

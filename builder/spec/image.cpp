@@ -1,0 +1,389 @@
+#include "spec/image.h"
+
+#include <charconv>
+#include <map>
+#include <utility>
+
+#include "core/fd.h"
+
+namespace bundle::spec {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t max_definition_size = 1024 * 1024;
+constexpr std::size_t max_image_name = 63;
+constexpr std::size_t max_dest = 255;  // a pax path may be longer, but not a name on most disks
+
+bool is_lower_or_digit(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// [a-z0-9][a-z0-9._-]*: safe in file names, URLs and Kubernetes labels alike.
+bool is_name(std::string_view text) {
+    if (text.empty() || !is_lower_or_digit(text.front()))
+        return false;
+    for (char c : text) {
+        if (!is_lower_or_digit(c) && c != '.' && c != '_' && c != '-')
+            return false;
+    }
+    return true;
+}
+
+bool is_sha256(std::string_view text) {
+    if (text.size() != 64)
+        return false;
+    for (char c : text) {
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
+// Why `dest` cannot name a member of the bundle, or nullopt when it can.
+std::optional<std::string> dest_problem(std::string_view dest) {
+    if (dest.empty())
+        return "is empty";
+    if (dest.size() > max_dest)
+        return "is longer than " + std::to_string(max_dest) + " bytes";
+    if (dest.front() == '/')
+        return "must be relative (it starts with '/')";
+    for (char c : dest) {
+        auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f)
+            return "must not contain control characters";
+        if (c == '\\')
+            return "must not contain a backslash";
+    }
+    std::size_t start = 0;
+    while (start <= dest.size()) {
+        std::size_t end = std::min(dest.find('/', start), dest.size());
+        std::string_view part = dest.substr(start, end - start);
+        if (part.empty())
+            return "must not contain an empty component ('//' or a trailing '/')";
+        if (part == ".")
+            return "must not contain a '.' component";
+        if (part == "..")
+            return "must not contain a '..' component";
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> read_name(const Field& field, std::size_t max_length,
+                                     YamlErrors& errors) {
+    auto text = scalar_value(field, errors);
+    if (!text)
+        return std::nullopt;
+    if (!is_name(*text)) {
+        errors.add(field.value_at(errors), quote_value(field.key) +
+                                               " must match [a-z0-9][a-z0-9._-]*, found " +
+                                               quote_value(*text));
+        return std::nullopt;
+    }
+    if (text->size() > max_length) {
+        errors.add(field.value_at(errors), quote_value(field.key) + " is longer than " +
+                                               std::to_string(max_length) + " characters");
+        return std::nullopt;
+    }
+    return text;
+}
+
+// A plain integer only: "1" in quotes is a string in YAML, and 0 is not a version a node
+// could ever refuse.
+std::optional<std::uint64_t> read_version(const Field& field, YamlErrors& errors) {
+    auto text = scalar_value(field, errors);
+    if (!text)
+        return std::nullopt;
+    if (field.value.Tag() == "!") {
+        errors.add(field.value_at(errors),
+                   "version must be an integer, found the string " + quote_value(*text));
+        return std::nullopt;
+    }
+    std::uint64_t version = 0;
+    const char* end = text->data() + text->size();
+    auto [ptr, ec] = std::from_chars(text->data(), end, version);
+    bool digits_only = !text->empty() && text->front() != '+' && ptr == end;
+    if (ec == std::errc::result_out_of_range) {
+        errors.add(field.value_at(errors), "version " + quote_value(*text) + " is too large");
+    } else if (ec != std::errc() || !digits_only) {
+        errors.add(field.value_at(errors),
+                   "version must be a positive integer, found " + quote_value(*text));
+    } else if (version == 0) {
+        errors.add(field.value_at(errors), "version must be at least 1");
+    } else {
+        return version;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> read_arch(const Field& field, YamlErrors& errors) {
+    auto text = scalar_value(field, errors);
+    if (!text)
+        return std::nullopt;
+    if (*text != "amd64" && *text != "arm64") {
+        errors.add(field.value_at(errors),
+                   "arch must be 'amd64' or 'arm64', found " + quote_value(*text));
+        return std::nullopt;
+    }
+    return text;
+}
+
+// Octal, quoted or not; setuid, setgid and sticky bits are refused because an offline bundle
+// has no business installing privileged files.
+std::optional<std::uint32_t> read_mode(const Field& field, YamlErrors& errors) {
+    auto text = scalar_value(field, errors);
+    if (!text)
+        return std::nullopt;
+    std::uint32_t mode = 0;
+    bool octal = !text->empty() && text->size() <= 4;
+    for (char c : *text) {
+        octal = octal && c >= '0' && c <= '7';
+        if (octal)
+            mode = mode * 8 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (!octal) {
+        errors.add(field.value_at(errors),
+                   "mode must be an octal number such as \"0644\", found " + quote_value(*text));
+        return std::nullopt;
+    }
+    if (mode > 0777) {
+        errors.add(field.value_at(errors), "mode " + quote_value(*text) +
+                                               " sets setuid, setgid or sticky bits; at most "
+                                               "0777 is allowed");
+        return std::nullopt;
+    }
+    return mode;
+}
+
+std::optional<std::string> read_sha256(const Field& field, YamlErrors& errors) {
+    auto text = scalar_value(field, errors);
+    if (!text)
+        return std::nullopt;
+    if (!is_sha256(*text)) {
+        errors.add(field.value_at(errors),
+                   "sha256 must be 64 lowercase hex digits, found " + quote_value(*text));
+        return std::nullopt;
+    }
+    return text;
+}
+
+std::optional<std::string> read_dest(const Field& field, YamlErrors& errors) {
+    auto text = scalar_value(field, errors);
+    if (!text)
+        return std::nullopt;
+    if (auto problem = dest_problem(*text)) {
+        errors.add(field.value_at(errors), "dest " + quote_value(*text) + " " + *problem);
+        return std::nullopt;
+    }
+    return text;
+}
+
+// A local path. A relative one is taken from the definition's folder, not the working
+// directory, so that a definition names the same files whatever folder the builder runs in.
+std::optional<fs::path> read_local_path(const Field& field, const fs::path& folder,
+                                        YamlErrors& errors) {
+    auto text = scalar_value(field, errors);
+    if (!text)
+        return std::nullopt;
+    if (text->empty() || text->find('\0') != std::string::npos) {
+        errors.add(field.value_at(errors),
+                   quote_value(field.key) + " must be a non-empty path without NUL bytes");
+        return std::nullopt;
+    }
+    fs::path path = (folder / *text).lexically_normal();
+    if (!path.has_filename() && path.has_relative_path())
+        path = path.parent_path();
+    return path;
+}
+
+// Stores a value that was read successfully; one that was not has already been reported.
+template <class T, class U>
+void assign(std::optional<T> value, U& out) {
+    if (value)
+        out = std::move(*value);
+}
+
+// An artifact with the positions its cross-checks (unique names, unique dests) report at.
+struct ParsedArtifact {
+    Artifact artifact;
+    std::optional<Location> name_at;
+    std::optional<Location> dest_at;
+};
+
+ParsedArtifact read_artifact(const YAML::Node& node, const fs::path& folder, YamlErrors& errors) {
+    ParsedArtifact parsed;
+    Artifact& artifact = parsed.artifact;
+    artifact.where = errors.at(node);
+    Mapping map =
+        Mapping::read(node, "artifact", {"name", "path", "dest", "mode", "sha256"}, errors);
+    if (const Field* field = map.require("name", errors)) {
+        assign(read_name(*field, std::string::npos, errors), artifact.name);
+        if (!artifact.name.empty())
+            parsed.name_at = field->value_at(errors);
+    }
+    if (const Field* field = map.require("path", errors))
+        assign(read_local_path(*field, folder, errors), artifact.source);
+    if (const Field* field = map.require("dest", errors)) {
+        assign(read_dest(*field, errors), artifact.dest);
+        if (!artifact.dest.empty())
+            parsed.dest_at = field->value_at(errors);
+    }
+    if (const Field* field = map.find("mode"))
+        assign(read_mode(*field, errors), artifact.mode);
+    if (const Field* field = map.find("sha256"))
+        artifact.sha256 = read_sha256(*field, errors);
+    return parsed;
+}
+
+void check_unique_names(const std::vector<ParsedArtifact>& artifacts, YamlErrors& errors) {
+    std::map<std::string, Location, std::less<>> seen;
+    for (const ParsedArtifact& parsed : artifacts) {
+        if (!parsed.name_at)
+            continue;
+        auto [it, inserted] = seen.emplace(parsed.artifact.name, *parsed.name_at);
+        if (!inserted) {
+            errors.add(*parsed.name_at, "duplicate artifact name " +
+                                            quote_value(parsed.artifact.name) + " (first at line " +
+                                            std::to_string(it->second.line) + ")");
+        }
+    }
+}
+
+using DestsSeen = std::map<std::string, Location, std::less<>>;
+
+// Why `dest` cannot sit beside the dests already seen, or nullopt when it can: the bundle cannot
+// hold the same member twice, nor a file "a" and a file "a/b" at once.
+std::optional<std::string> dest_conflict(const DestsSeen& seen, const std::string& dest) {
+    auto at_line = [](DestsSeen::const_iterator it) {
+        return " (line " + std::to_string(it->second.line) + ")";
+    };
+    if (auto it = seen.find(dest); it != seen.end()) {
+        return "duplicate dest " + quote_value(dest) + " (first at line " +
+               std::to_string(it->second.line) + ")";
+    }
+    for (auto slash = dest.find('/'); slash != std::string::npos;
+         slash = dest.find('/', slash + 1)) {
+        if (auto it = seen.find(std::string_view(dest).substr(0, slash)); it != seen.end())
+            return "dest " + quote_value(dest) + " is inside the file " + quote_value(it->first) +
+                   at_line(it);
+    }
+    const std::string folder = dest + "/";
+    if (auto it = seen.lower_bound(folder); it != seen.end() && it->first.starts_with(folder))
+        return "dest " + quote_value(dest) + " is a folder of the file " + quote_value(it->first) +
+               at_line(it);
+    return std::nullopt;
+}
+
+void check_unique_dests(const std::vector<ParsedArtifact>& artifacts, YamlErrors& errors) {
+    DestsSeen seen;
+    for (const ParsedArtifact& parsed : artifacts) {
+        if (!parsed.dest_at)
+            continue;
+        if (auto conflict = dest_conflict(seen, parsed.artifact.dest)) {
+            errors.add(*parsed.dest_at, std::move(*conflict));
+            continue;
+        }
+        seen.emplace(parsed.artifact.dest, *parsed.dest_at);
+    }
+}
+
+std::vector<Artifact> read_artifacts(const Field* field, const fs::path& folder,
+                                     YamlErrors& errors) {
+    if (field == nullptr || field->value.IsNull())
+        return {};
+    if (!field->value.IsSequence()) {
+        errors.add(field->value_at(errors),
+                   "artifacts must be a sequence, found " + std::string(kind_of(field->value)));
+        return {};
+    }
+    std::vector<ParsedArtifact> parsed;
+    for (const YAML::Node& item : field->value)
+        parsed.push_back(read_artifact(item, folder, errors));
+    check_unique_names(parsed, errors);
+    check_unique_dests(parsed, errors);
+    std::vector<Artifact> artifacts;
+    for (ParsedArtifact& item : parsed) artifacts.push_back(std::move(item.artifact));
+    return artifacts;
+}
+
+void expect_exactly(const Mapping& top, std::string_view key, std::string_view expected,
+                    YamlErrors& errors) {
+    const Field* field = top.require(key, errors);
+    if (field == nullptr)
+        return;
+    auto text = scalar_value(*field, errors);
+    if (text && *text != expected) {
+        errors.add(field->value_at(errors), std::string(key) + " must be " + quote_value(expected) +
+                                                ", found " + quote_value(*text));
+    }
+}
+
+Image read_image(const YAML::Node& root, const fs::path& file, YamlErrors& errors) {
+    Image image;
+    image.file = file;
+    Mapping top = Mapping::read(
+        root, "image", {"apiVersion", "kind", "name", "version", "arch", "artifacts", "payload"},
+        errors);
+    if (!top.is_mapping())
+        return image;
+    expect_exactly(top, "apiVersion", "bundle/v1", errors);
+    expect_exactly(top, "kind", "Image", errors);
+    if (const Field* field = top.require("name", errors))
+        assign(read_name(*field, max_image_name, errors), image.name);
+    if (const Field* field = top.require("version", errors))
+        assign(read_version(*field, errors), image.version);
+    if (const Field* field = top.require("arch", errors))
+        assign(read_arch(*field, errors), image.arch);
+    const fs::path folder = file.parent_path();
+    image.artifacts = read_artifacts(top.find("artifacts"), folder, errors);
+    if (const Field* field = top.find("payload"))
+        image.payload = read_local_path(*field, folder, errors);
+    return image;
+}
+
+// The whole file, refusing one too large to be a hand-written definition before reading it.
+Result<std::string> read_definition(const fs::path& file) {
+    const std::string where = file.string();
+    auto fd = open_for_reading(where);
+    if (!fd)
+        return std::move(fd).error();
+    auto size = file_size(fd->get(), where);
+    if (!size)
+        return std::move(size).error();
+    if (*size > max_definition_size) {
+        return Error{
+            Code::invalid_input, where,
+            "image definition is " + std::to_string(*size) + " bytes, more than the 1 MiB allowed"};
+    }
+    std::string text(*size, '\0');
+    BUNDLE_TRY(pread_exact(fd->get(), text.data(), text.size(), 0, where));
+    return text;
+}
+
+}  // namespace
+
+Result<Image> parse_image(std::string_view yaml_text, const fs::path& file) {
+    YamlErrors errors(file.string());
+    Image image;
+    try {
+        if (auto root = load_document(yaml_text, errors))
+            image = read_image(*root, file, errors);
+    } catch (const YAML::Exception& e) {
+        // Walking a loaded document is not expected to throw; should a corner of yaml-cpp do so
+        // anyway, it is still a problem of this file and is reported like one.
+        errors.add(errors.at(e.mark), "cannot read YAML: " + e.msg);
+    }
+    if (!errors.empty())
+        return errors.to_error();
+    return image;
+}
+
+Result<Image> load_image(const fs::path& file) {
+    auto text = read_definition(file);
+    if (!text)
+        return std::move(text).error();
+    return parse_image(*text, file);
+}
+
+}  // namespace bundle::spec

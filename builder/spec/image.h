@@ -1,0 +1,64 @@
+// An image definition (images/<name>.yaml) says what goes into a bundle. It is written by hand
+// and kept in the repository, so it holds no secrets, and it is checked strictly: a typo in a
+// key must not silently drop an artifact, so unknown and duplicate keys are errors, and every
+// mistake of the file is reported at once with its file:line:col.
+//
+//   apiVersion: bundle/v1        # exactly this
+//   kind: Image                  # exactly this
+//   name: demo                   # [a-z0-9][a-z0-9._-]*, at most 63 characters
+//   version: 1                   # positive integer; nodes refuse a bundle older than theirs
+//   arch: amd64                  # amd64 or arm64
+//   artifacts:                   # optional, may be empty
+//     - name: big                # [a-z0-9][a-z0-9._-]*, unique in the image
+//       path: files/big.bin      # local source, relative to this file's folder
+//       dest: data/big.bin       # where it goes inside the bundle
+//       mode: "0644"             # optional, octal, at most 0777
+//       sha256: <64 hex digits>  # optional pin: the content must have this digest
+//   payload: payload/            # optional folder, relative to this file's folder
+//
+// `dest` is checked here, where the user can still fix it, with the same rules the bundle's
+// extractor enforces: relative, no "..", "." or empty components, no backslash, no control
+// characters, at most 255 bytes; and no two artifacts may install the same dest, or one inside
+// the other.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "spec/yaml_error.h"
+
+namespace bundle::spec {
+
+struct Artifact {
+    std::string name;
+    std::filesystem::path source;  // `path:` resolved against the definition's folder
+    std::string dest;              // relative path inside the bundle
+    std::uint32_t mode = 0644;
+    std::optional<std::string> sha256;  // 64 lowercase hex digits
+    Location where;                     // of the artifact's mapping
+};
+
+struct Image {
+    std::string name;
+    std::uint64_t version = 0;
+    std::string arch;  // "amd64" or "arm64"
+    std::vector<Artifact> artifacts;
+    std::optional<std::filesystem::path> payload;  // resolved against the definition's folder
+    std::filesystem::path file;                    // the definition file itself
+};
+
+// Reads and parses `file`. A file that cannot be read is Code::io with `where` = the path; one
+// larger than 1 MiB is Code::invalid_input without being parsed.
+Result<Image> load_image(const std::filesystem::path& file);
+
+// Parses a definition held in memory; `file` names it in messages and anchors relative paths.
+// Any mistake gives one Code::invalid_input Error listing all of them, one "file:line:col: ..."
+// line each. yaml-cpp's exceptions never escape, whatever the input.
+Result<Image> parse_image(std::string_view yaml_text, const std::filesystem::path& file);
+
+}  // namespace bundle::spec

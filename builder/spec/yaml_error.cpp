@@ -1,0 +1,173 @@
+#include "spec/yaml_error.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace bundle::spec {
+
+std::string to_string(const Location& where) {
+    return where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
+}
+
+std::string quote_value(std::string_view text) {
+    constexpr std::size_t max_shown = 64;
+    std::string out = "'";
+    for (std::size_t i = 0; i < text.size() && i < max_shown; ++i) {
+        auto byte = static_cast<unsigned char>(text[i]);
+        if (byte < 0x20 || byte == 0x7f) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned>(byte));
+            out += escaped;
+        } else {
+            out += text[i];
+        }
+    }
+    if (text.size() > max_shown)
+        out += "...";
+    out += "'";
+    return out;
+}
+
+const char* kind_of(const YAML::Node& node) {
+    switch (node.Type()) {
+        case YAML::NodeType::Scalar:
+            return "a scalar";
+        case YAML::NodeType::Sequence:
+            return "a sequence";
+        case YAML::NodeType::Map:
+            return "a mapping";
+        case YAML::NodeType::Null:
+        case YAML::NodeType::Undefined:
+            return "an empty value";
+    }
+    return "an empty value";
+}
+
+Location YamlErrors::at(const YAML::Mark& mark) const {
+    if (mark.is_null())
+        return Location{file_, 1, 1};
+    return Location{file_, mark.line + 1, mark.column + 1};
+}
+
+void YamlErrors::add(Location where, std::string message) {
+    lines_.emplace_back(std::move(where), std::move(message));
+}
+
+Error YamlErrors::to_error() const {
+    auto sorted = lines_;
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.first.line, a.first.column) < std::pair(b.first.line, b.first.column);
+    });
+    std::string message;
+    for (const auto& [where, text] : sorted) {
+        if (!message.empty())
+            message += '\n';
+        message += to_string(where) + ": " + text;
+    }
+    return Error{Code::invalid_input, "", std::move(message)};
+}
+
+std::optional<YAML::Node> load_document(std::string_view text, YamlErrors& errors) {
+    std::vector<YAML::Node> documents;
+    try {
+        documents = YAML::LoadAll(std::string(text));
+    } catch (const YAML::Exception& e) {
+        errors.add(errors.at(e.mark), "YAML syntax error: " + e.msg);
+        return std::nullopt;
+    }
+    if (documents.empty()) {
+        errors.add(Location{errors.file(), 1, 1}, "the file is empty");
+        return std::nullopt;
+    }
+    if (documents.size() > 1) {
+        errors.add(documents[1], "a second YAML document; the file must hold exactly one");
+        return std::nullopt;
+    }
+    return documents.front();
+}
+
+Location Field::value_at(const YamlErrors& errors) const {
+    return errors.at(value.IsNull() ? key_node : value);
+}
+
+namespace {
+
+std::string one_of(std::initializer_list<std::string_view> allowed) {
+    std::string out;
+    for (std::string_view key : allowed) {
+        if (!out.empty())
+            out += ", ";
+        out += key;
+    }
+    return out;
+}
+
+// Why the pair with this key cannot be kept in `mapping`, or nullopt when it can.
+std::optional<std::string> key_problem(const YAML::Node& key, const Mapping& mapping,
+                                       std::string_view what,
+                                       std::initializer_list<std::string_view> allowed,
+                                       const YamlErrors& errors) {
+    if (!key.IsScalar())
+        return "a key must be a scalar, found " + std::string(kind_of(key));
+    const std::string& name = key.Scalar();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        return "unknown key " + quote_value(name) + " in " + std::string(what) +
+               " (expected one of: " + one_of(allowed) + ")";
+    }
+    if (const Field* first = mapping.find(name)) {
+        return "duplicate key " + quote_value(name) + " in " + std::string(what) +
+               " (first at line " + std::to_string(errors.at(first->key_node).line) + ")";
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+Mapping Mapping::read(const YAML::Node& node, std::string_view what,
+                      std::initializer_list<std::string_view> allowed, YamlErrors& errors) {
+    Mapping mapping;
+    mapping.node_ = node;
+    mapping.what_ = what;
+    if (!node.IsMap()) {
+        errors.add(node, std::string(what) + " must be a mapping, found " + kind_of(node));
+        return mapping;
+    }
+    mapping.is_mapping_ = true;
+    for (const auto& pair : node) {
+        if (auto problem = key_problem(pair.first, mapping, what, allowed, errors))
+            errors.add(pair.first, std::move(*problem));
+        else
+            mapping.fields_.push_back(Field{pair.first.Scalar(), pair.first, pair.second});
+    }
+    return mapping;
+}
+
+const Field* Mapping::find(std::string_view key) const {
+    for (const Field& field : fields_) {
+        if (field.key == key)
+            return &field;
+    }
+    return nullptr;
+}
+
+const Field* Mapping::require(std::string_view key, YamlErrors& errors) const {
+    const Field* field = find(key);
+    if (field == nullptr && is_mapping_) {
+        errors.add(node_, "missing required key " + quote_value(key) + " in " + what_);
+    }
+    return field;
+}
+
+std::optional<std::string> scalar_value(const Field& field, YamlErrors& errors) {
+    if (field.value.IsScalar())
+        return field.value.Scalar();
+    if (field.value.IsNull()) {
+        errors.add(field.value_at(errors), quote_value(field.key) + " has no value");
+        return std::nullopt;
+    }
+    errors.add(field.value_at(errors),
+               quote_value(field.key) + " must be a scalar, found " + kind_of(field.value));
+    return std::nullopt;
+}
+
+}  // namespace bundle::spec
