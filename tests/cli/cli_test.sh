@@ -1,0 +1,134 @@
+#!/bin/sh
+# End-to-end checks of the bundle command line: what a user or a CI script sees. Each check
+# prints "ok - <name>" or "not ok - <name>"; the script ends with "N passed, N failed" and
+# exits non-zero if anything failed. Usage: cli_test.sh path/to/bundle
+set -u
+bundle=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+work=$(mktemp -d "${TMPDIR:-/tmp}/bundle-cli-XXXXXX")
+trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
+cd "$work" || exit 1
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
+# expect CODE NAME COMMAND...: runs COMMAND, checks its exit status; its stderr is in err.txt
+expect() {
+  want=$1 name=$2
+  shift 2
+  "$@" >out.txt 2>err.txt
+  got=$?
+  if [ "$got" -eq "$want" ]; then ok "$name"; else
+    not_ok "$name (exit $got, wanted $want)"
+    sed 's/^/#   /' err.txt
+  fi
+}
+# stderr_has TEXT NAME: the last command's stderr contains TEXT
+stderr_has() {
+  if grep -qF -- "$1" err.txt; then ok "$2"; else not_ok "$2: no '$1' in stderr"; sed 's/^/#   /' err.txt; fi
+}
+# flip FILE OFFSET: inverts one byte in place
+flip() {
+  python3 -c 'import sys
+p, o = sys.argv[1], int(sys.argv[2])
+with open(p, "r+b") as f:
+    f.seek(o); b = f.read(1); f.seek(o); f.write(bytes([b[0] ^ 0xFF]))' "$1" "$2"
+}
+offset_of() { python3 -c 'import sys; print(open(sys.argv[1], "rb").read().find(sys.argv[2].encode()))' "$1" "$2"; }
+
+mkdir -p src/files src/payload/bin
+head -c 3000000 /dev/urandom >src/files/big.bin
+echo "hello" >src/payload/hello.txt
+printf '#!/bin/sh\necho hi\n' >src/payload/bin/run.sh
+chmod 755 src/payload/bin/run.sh
+cat >src/demo.yaml <<'YAML'
+apiVersion: bundle/v1
+kind: Image
+name: demo
+version: 7
+arch: amd64
+artifacts:
+  - name: big
+    path: files/big.bin
+    dest: data/big.bin
+payload: payload/
+YAML
+
+expect 0 "--help lists the exit statuses" "$bundle" --help
+grep -q "10  signature" out.txt && ok "--help documents exit 10" || not_ok "--help documents exit 10"
+expect 2 "no subcommand is a usage error" "$bundle"
+expect 2 "unknown flag is a usage error" "$bundle" verify x --pubkey y --bogus
+expect 0 "keygen" "$bundle" keygen --out keys
+expect 0 "keygen for another signer" "$bundle" keygen --out other
+expect 4 "keygen refuses to overwrite" "$bundle" keygen --out keys
+stderr_has "not overwriting" "keygen says why"
+
+export SOURCE_DATE_EPOCH=1700000000
+expect 0 "build" "$bundle" build --image src/demo.yaml --out dist --key keys/bundle.key --quiet
+b=dist/demo-7.bundle
+expect 0 "verify" "$bundle" verify "$b" --pubkey keys/bundle.pub
+expect 0 "verify with the raw base64 public key" sh -c \
+  "tail -n +2 keys/bundle.pub | head -n 1 | base64 -d | tail -c 32 | base64 >raw.pub && '$bundle' verify '$b' --pubkey raw.pub"
+
+first=$(tar -tf "$b" | sed -n 1p) second=$(tar -tf "$b" | sed -n 2p)
+[ "$first" = index.json ] && [ "$second" = index.json.sig ] && ok "tar -tf lists index.json then its signature" ||
+  not_ok "tar -tf order: $first, $second"
+bsdtar -tf "$b" >bsd.txt 2>&1 && grep -qx "data/big.bin" bsd.txt && ok "libarchive (bsdtar) lists it" || not_ok "bsdtar lists it"
+mkdir gnu && tar -xf "$b" -C gnu && cmp -s gnu/data/big.bin src/files/big.bin && ok "GNU tar extracts the same bytes" ||
+  not_ok "GNU tar extracts the same bytes"
+
+expect 0 "rebuild with the same SOURCE_DATE_EPOCH" "$bundle" build --image src/demo.yaml --out dist2 --key keys/bundle.key --quiet
+cmp -s "$b" dist2/demo-7.bundle && ok "the build is reproducible" || not_ok "the build is reproducible"
+
+expect 0 "inspect --json" "$bundle" inspect "$b" --json
+python3 -c 'import json,sys; d=json.load(open("out.txt")); assert d["name"]=="demo" and d["version"]==7 and d["created_epoch"]==1700000000' &&
+  ok "inspect --json is JSON with name, version and time" || not_ok "inspect --json content"
+expect 0 "inspect text" "$bundle" inspect "$b" --pubkey keys/bundle.pub
+grep -q "signature  valid" out.txt && grep -q "data/big.bin" out.txt && ok "inspect text shows members" || not_ok "inspect text"
+
+expect 10 "another signer's key" "$bundle" verify "$b" --pubkey other/bundle.pub
+stderr_has "another key" "says another key"
+
+cp "$b" data.bundle && flip data.bundle 2000000
+expect 11 "a flipped content byte" "$bundle" verify data.bundle --pubkey keys/bundle.pub
+stderr_has "data/big.bin" "names the member"
+
+cp "$b" sig.bundle && flip sig.bundle "$(($(offset_of "$b" "sig=") + 10))"
+expect 10 "a flipped signature byte" "$bundle" verify sig.bundle --pubkey keys/bundle.pub
+cp "$b" index.bundle && flip index.bundle "$(($(offset_of "$b" '"name":"demo"') + 9))"
+expect 10 "a flipped index byte" "$bundle" verify index.bundle --pubkey keys/bundle.pub
+
+head -c 100000 "$b" >short.bundle
+expect 12 "a truncated bundle" "$bundle" verify short.bundle --pubkey keys/bundle.pub
+stderr_has "truncated" "says truncated"
+cp "$b" long.bundle && echo garbage >>long.bundle
+expect 12 "trailing garbage" "$bundle" verify long.bundle --pubkey keys/bundle.pub
+stderr_has "trailing" "says trailing"
+
+expect 0 "extract" "$bundle" extract "$b" --to out --pubkey keys/bundle.pub --quiet
+cmp -s out/data/big.bin src/files/big.bin && [ -x out/payload/bin/run.sh ] && ok "extracted content and modes" ||
+  not_ok "extracted content and modes"
+expect 4 "extract into a non-empty folder without --replace" "$bundle" extract "$b" --to out --pubkey keys/bundle.pub
+stderr_has "--replace" "suggests --replace"
+expect 11 "extract of a corrupt bundle" "$bundle" extract data.bundle --to bad --pubkey keys/bundle.pub
+[ ! -e bad ] && [ -z "$(find . -maxdepth 1 -name '.bad.staging-*')" ] && ok "a failed extract leaves nothing" ||
+  not_ok "a failed extract leaves nothing"
+
+cat >src/broken.yaml <<'YAML'
+apiVersion: bundle/v1
+kind: Image
+name: Demo!
+version: 0
+arch: sparc
+YAML
+expect 3 "an image definition with three mistakes" "$bundle" build --image src/broken.yaml --out dist --key keys/bundle.key
+[ "$(grep -c 'broken.yaml:[0-9]*:[0-9]*:' err.txt)" -eq 3 ] && ok "three mistakes, three file:line:col lines" ||
+  { not_ok "three mistakes, three lines"; sed 's/^/#   /' err.txt; }
+expect 4 "a missing image definition" "$bundle" build --image src/missing.yaml --out dist --key keys/bundle.key
+stderr_has "src/missing.yaml" "names the missing file"
+chmod 644 keys/bundle.key
+expect 3 "a private key readable by others" "$bundle" build --image src/demo.yaml --out dist3 --key keys/bundle.key
+stderr_has "chmod 600" "says how to fix the key's mode"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,1 @@
+add_test(NAME "cli: end to end" COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:bundle>)
