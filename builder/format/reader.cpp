@@ -17,9 +17,9 @@ Error structure(const std::string& where, const std::string& message) {
     return Error{Code::structure, where, message};
 }
 
-class Source {
+class BundleBytes {
 public:
-    Source(const OpenBundle& bundle) : b_(bundle) {}  // NOLINT(google-explicit-constructor)
+    explicit BundleBytes(const OpenBundle& bundle) : b_(bundle) {}
 
     // Reads [offset, offset+size) or reports the bundle as truncated.
     Result<std::string> read(std::uint64_t offset, std::uint64_t size, const std::string& what) const {
@@ -54,7 +54,7 @@ private:
 };
 
 // Reads index.json's size and mtime from the first header, then insists on the exact header.
-Status read_first_header(const Source& src, std::uint64_t& size, std::int64_t& mtime, const std::string& path) {
+Status read_first_header(const BundleBytes& src, std::uint64_t& size, std::int64_t& mtime, const std::string& path) {
     auto block = src.read(0, kBlock, "the first header");
     if (!block) return std::move(block).error();
     std::uint64_t raw_mtime = 0;
@@ -97,7 +97,7 @@ Result<OpenBundle> open_bundle(const std::string& path, const sign::PublicKey* k
     b.file_size = static_cast<std::uint64_t>(st.st_size);
     if (b.file_size == 0) return structure(path, "empty file: not a bundle");
 
-    Source src(b);
+    BundleBytes src(b);
     std::uint64_t index_size = 0;
     std::int64_t mtime = 0;
     BUNDLE_TRY(read_first_header(src, index_size, mtime, path));
