@@ -1,7 +1,11 @@
 #include "spec/yaml_error.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 
 namespace bundle::spec {
 
@@ -67,23 +71,72 @@ Error YamlErrors::to_error() const {
     return Error{Code::invalid_input, "", std::move(message)};
 }
 
+namespace {
+
+// Records where each document starts and ignores everything else.
+class DocumentStarts : public YAML::EventHandler {
+  public:
+    std::vector<YAML::Mark> starts;
+
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
+// Where the first `limit` documents of `text` start. yaml-cpp 0.7 does not consume some stray
+// tokens (a ',' outside a flow collection) and then reports the same empty document at the same
+// place forever, which is why YAML::LoadAll, which loops until the end, hangs on such a file
+// (jbeder/yaml-cpp#1040) and is not used. Throws YAML::ParserException on a syntax error.
+std::vector<YAML::Mark> document_starts(std::string_view text, std::size_t limit) {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DocumentStarts handler;
+    while (handler.starts.size() < limit && parser.HandleNextDocument(handler)) {
+    }
+    return std::move(handler.starts);
+}
+
+// Why the document structure of `text` is wrong, or nullopt when it holds exactly one document.
+std::optional<std::pair<YAML::Mark, std::string>> document_problem(std::string_view text) {
+    std::vector<YAML::Mark> starts = document_starts(text, 3);
+    if (starts.empty())
+        return std::pair(YAML::Mark(), std::string("the file is empty"));
+    for (std::size_t i = 1; i < starts.size(); ++i) {
+        if (starts[i].pos == starts[i - 1].pos) {  // the parser is stuck, see document_starts
+            // pos counts decoded characters, so it is a byte offset only for UTF-8 input.
+            auto pos = static_cast<std::size_t>(starts[i].pos);
+            std::string token = pos < text.size() ? quote_value(text.substr(pos, 1)) : "input";
+            return std::pair(starts[i], "YAML syntax error: unexpected " + token);
+        }
+    }
+    if (starts.size() > 1)
+        return std::pair(starts[1], std::string("a second YAML document; the file must hold "
+                                                "exactly one"));
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<YAML::Node> load_document(std::string_view text, YamlErrors& errors) {
-    std::vector<YAML::Node> documents;
     try {
-        documents = YAML::LoadAll(std::string(text));
+        if (auto problem = document_problem(text)) {
+            errors.add(errors.at(problem->first), std::move(problem->second));
+            return std::nullopt;
+        }
+        return YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
         errors.add(errors.at(e.mark), "YAML syntax error: " + e.msg);
         return std::nullopt;
     }
-    if (documents.empty()) {
-        errors.add(Location{errors.file(), 1, 1}, "the file is empty");
-        return std::nullopt;
-    }
-    if (documents.size() > 1) {
-        errors.add(documents[1], "a second YAML document; the file must hold exactly one");
-        return std::nullopt;
-    }
-    return documents.front();
 }
 
 Location Field::value_at(const YamlErrors& errors) const {

@@ -272,6 +272,15 @@ TEST_CASE("a YAML syntax error names its place", "[spec][errors]") {
           "images/demo.yaml:1:7: YAML syntax error: the referenced anchor is not defined");
 }
 
+TEST_CASE("a stray comma is a syntax error, not a hang (yaml-cpp#1040)", "[spec][errors]") {
+    CHECK(errors_of(",") == "images/demo.yaml:1:1: YAML syntax error: unexpected ','");
+    CHECK(errors_of(",a\x94\nkind: Image\n") ==
+          "images/demo.yaml:1:1: YAML syntax error: unexpected ','");
+    CHECK(errors_of("- a\n,\n") == "images/demo.yaml:2:1: YAML syntax error: unexpected ','");
+    CHECK(errors_of("a: 1\n---\n,") ==
+          "images/demo.yaml:2:1: a second YAML document; the file must hold exactly one");
+}
+
 TEST_CASE("an empty file, a non-mapping and a second document are refused", "[spec][errors]") {
     CHECK(errors_of("") == "images/demo.yaml:1:1: the file is empty");
     CHECK(errors_of("# only a comment\n") == "images/demo.yaml:1:1: the file is empty");
@@ -282,14 +291,14 @@ TEST_CASE("an empty file, a non-mapping and a second document are refused", "[sp
     CHECK(errors_of("---\n") ==
           "images/demo.yaml:2:1: image must be a mapping, found an empty value");
     CHECK(errors_of("apiVersion: bundle/v1\n---\nname: other\n") ==
-          "images/demo.yaml:3:1: a second YAML document; the file must hold exactly one");
+          "images/demo.yaml:2:1: a second YAML document; the file must hold exactly one");
 }
 
 TEST_CASE("hostile input gives errors, never an exception", "[spec][errors][security]") {
     auto text =
         GENERATE(as<std::string>{}, "{", "[", "? [a]\n: b\n", "&a [*a]\n", "\t- a\n",
                  "\xff\xfe\x00", "a: !!binary ????\n", "{a: 1, a: 2, a: 3}", "artifacts: &x [*x]\n",
-                 std::string(10000, '['), "artifacts:\n  -\n  - ~\n");
+                 std::string(10000, '['), "artifacts:\n  -\n  - ~\n", ",", "[:", "{:");
     bool accepted = true;
     REQUIRE_NOTHROW(accepted = static_cast<bool>(parse_image(text, demo)));
     CHECK_FALSE(accepted);

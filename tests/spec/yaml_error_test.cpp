@@ -8,7 +8,7 @@ using bundle::spec::Mapping;
 using bundle::spec::quote_value;
 using bundle::spec::YamlErrors;
 
-TEST_CASE("yaml-cpp keeps both pairs of a duplicate key; Mapping reports the second",
+TEST_CASE("yaml-cpp keeps both pairs of a duplicate key, and Mapping reports the second",
           "[spec][yaml]") {
     YAML::Node node = YAML::Load("a: 1\nb: 2\na: 3\n");
     REQUIRE(node.size() == 3);  // the reason Mapping walks the pairs itself
