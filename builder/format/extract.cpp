@@ -15,7 +15,9 @@
 namespace bundle::format {
 namespace {
 
-constexpr std::uint32_t kPermissionBits = 0777;  // setuid, setgid and sticky are stripped
+// The index cannot carry setuid, setgid or sticky bits (parse_index refuses them); the mask keeps
+// extraction safe even if that rule is ever relaxed.
+constexpr std::uint32_t kPermissionBits = 0777;
 
 enum class TargetState { missing, empty_directory, full_directory };
 

@@ -3,7 +3,7 @@
 // Everything is written into a fresh staging directory beside the target (".<target>.staging-*"),
 // through directory descriptors that never follow a link: no chdir, no lock shared between the
 // workers. Only directories and regular files are created, each with O_EXCL, at the sizes the
-// signed index gives; setuid, setgid and sticky bits are stripped. Each chunk is checked against
+// signed index gives, with permission bits only (no setuid, setgid or sticky bit). Each chunk is checked against
 // its digest before it is written. When every byte has checked out the staging tree is synced
 // and renamed into place (atomically exchanged with an existing target when replacing it). On any
 // failure the staging tree is removed and the target is left exactly as it was.

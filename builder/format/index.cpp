@@ -46,12 +46,16 @@ Status expect_keys(const json& object, std::initializer_list<const char*> keys,
     return {};
 }
 
+// Modes are "0" and three octal digits: a bundle never carries setuid, setgid or sticky bits.
 Result<std::uint32_t> parse_mode(const json& value, const std::string& where) {
     if (!value.is_string()) return bad(where, "mode is not a string");
     const std::string& text = value.get_ref<const std::string&>();
     std::uint64_t mode = 0;
-    if (text.size() != 4 || text[0] != '0' || !parse_octal(text, mode) || mode > 07777)
+    if (text.size() != 4 || !parse_octal(text, mode))
         return bad(where, "mode '" + text + "' is not four octal digits");
+    if (mode > 0777)
+        return Error{Code::unsafe_path, where,
+                     "mode '" + text + "' has a setuid, setgid or sticky bit; bundles never carry them"};
     return static_cast<std::uint32_t>(mode);
 }
 
@@ -84,6 +88,8 @@ Result<Member> parse_member(const json& item, std::uint64_t chunk_size, std::siz
     auto size = parse_uint(item["size"], "size", where);
     if (!size) return std::move(size).error();
     member.size = *size;
+    // Far above any real member, and low enough that no offset or chunk count can overflow.
+    if (member.size > kMaxMemberSize) return bad(where, "size " + std::to_string(member.size) + " is out of range");
     auto offset = parse_uint(item["offset"], "offset", where);
     if (!offset) return std::move(offset).error();
     member.offset = *offset;

@@ -30,12 +30,13 @@ inline constexpr std::uint64_t kDefaultChunkSize = 1 << 20;
 inline constexpr std::uint64_t kMinChunkSize = 64 << 10;
 inline constexpr std::uint64_t kMaxChunkSize = 64 << 20;
 inline constexpr std::uint64_t kMaxIndexBytes = 64 << 20;
+inline constexpr std::uint64_t kMaxMemberSize = 1ULL << 48;
 
 struct Member {
     std::string path;
     Kind kind = Kind::file;
-    std::uint32_t mode = 0644;
-    std::uint64_t size = 0;
+    std::uint32_t mode = 0644;  // permission bits only: at most 0777
+    std::uint64_t size = 0;     // at most kMaxMemberSize
     std::uint64_t offset = 0;  // of the data, from the start of the bundle file
     std::vector<hash::Sha256Digest> chunks;
 };

@@ -95,3 +95,14 @@ TEST_CASE("index: not JSON, or nested too deeply", "[format][index]") {
 TEST_CASE("index: a chunk size that is not a power of two in range", "[format][index]") {
     require_error(parse_edited("\"chunk_size\":1048576", "\"chunk_size\":1000000"), Code::structure, "chunk_size");
 }
+
+// Found by review: a size near 2^64 wrapped the chunk count and the padding to zero, so an index
+// with no chunk digests passed and verification then read a digest that did not exist.
+TEST_CASE("index: a size so large that offsets could wrap", "[format][index][security]") {
+    require_error(parse_edited("\"size\":1,", "\"size\":18446744073709551615,"), Code::structure,
+                  "out of range");
+}
+
+TEST_CASE("index: a setuid bit in a mode", "[format][index][security]") {
+    require_error(parse_edited("\"0644\"", "\"4755\""), Code::unsafe_path, "setuid");
+}
