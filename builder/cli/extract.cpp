@@ -15,6 +15,7 @@ struct ExtractFlags {
     std::string to;
     std::string pubkey;
     bool replace = false;
+    bool no_sync = false;
     Common common;
 };
 
@@ -27,7 +28,7 @@ int run_extract(const ExtractFlags& flags) {
     for (const auto& m : bundle->index.members) total += m.size;
     Progress progress("extracting", total, flags.common.quiet);
     Status status = format::extract_bundle(*bundle, flags.to,
-                                           {jobs_or_default(flags.common), flags.replace, &progress.done()});
+                                           {jobs_or_default(flags.common), flags.replace, &progress.done(), !flags.no_sync});
     double seconds = progress.finish();
     if (!status) return report(status.error());
     std::cout << "extracted " << flags.file << " to " << flags.to << ": " << bundle->index.members.size()
@@ -44,6 +45,9 @@ void add_extract(CLI::App& app, Run& run) {
     command->add_option("--to", flags->to, "Target folder: missing or empty (or see --replace)")->required();
     command->add_option("--pubkey", flags->pubkey, "Ed25519 public key of the signer (PEM or base64)")->required();
     command->add_flag("--replace", flags->replace, "Swap an existing non-empty target for the new tree atomically");
+    command->add_flag("--no-sync", flags->no_sync,
+                      "Skip the flush to disk before the rename: faster, but a crash soon after "
+                      "may leave incomplete files under the target (scratch use only)");
     add_common(*command, flags->common);
     command->footer("\nEverything is written to a staging folder beside the target, checked chunk by\n"
                     "chunk, synced, and renamed into place only when all of it matched. Only files\n"

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <unordered_map>
 
 #include "core/parallel.h"
 #include "core/safe_fs.h"
@@ -34,28 +35,6 @@ Result<TargetState> inspect_target(int parent, const std::string& name, const st
     return *empty ? TargetState::empty_directory : TargetState::full_directory;
 }
 
-struct Leaf {
-    UniqueFd parent;
-    std::string name;
-};
-
-Result<Leaf> leaf_beneath(int root, const std::string& path) {
-    std::string_view parent = parent_of(path);
-    auto dir = open_directory_beneath(root, parent, path);
-    if (!dir) return std::move(dir).error();
-    std::string name = path.substr(parent.empty() ? 0 : parent.size() + 1);
-    return Leaf{std::move(*dir), std::move(name)};
-}
-
-Result<UniqueFd> create_file(int root, const Member& member) {
-    auto leaf = leaf_beneath(root, member.path);
-    if (!leaf) return std::move(leaf).error();
-    int fd = ::openat(leaf->parent.get(), leaf->name.c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return system_error(Code::io, member.path, "cannot create", errno);
-    return UniqueFd(fd);
-}
-
 Status finish_file(int fd, const Member& member, std::int64_t mtime) {
     struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
     if (::fchmod(fd, member.mode & kPermissionBits) != 0 || ::futimens(fd, times) != 0)
@@ -63,24 +42,31 @@ Status finish_file(int fd, const Member& member, std::int64_t mtime) {
     return {};
 }
 
+// Holds a descriptor for every directory it creates and for every file that takes several chunks,
+// so that the workers resolve no path: each write is one openat() below a known directory, or
+// one pwrite() to a known file. The descriptors are opened before the parallel phase and only
+// read during it.
 class Extractor {
 public:
     Extractor(const OpenBundle& bundle, int staging, const ExtractOptions& options)
-        : b_(bundle), staging_(staging), options_(options), buffers_(std::max(1u, options.jobs)) {}
+        : b_(bundle), staging_(staging), options_(options), buffers_(std::max(1u, options.jobs)),
+          descriptors_(bundle.index.members.size()) {}
 
     // Directories first (the index lists parents before children), then the files that take
     // several chunks, sized up front so that a full disk shows before the long work.
     Status prepare() {
-        for (const Member& member : b_.index.members) {
+        for (std::size_t i = 0; i < b_.index.members.size(); ++i) {
+            const Member& member = b_.index.members[i];
+            int parent = parent_fd(member);
+            const char* name = leaf_name(member);
             if (member.kind == Kind::directory) {
-                auto leaf = leaf_beneath(staging_, member.path);
-                if (!leaf) return std::move(leaf).error();
-                if (::mkdirat(leaf->parent.get(), leaf->name.c_str(), 0700) != 0)
+                if (::mkdirat(parent, name, 0700) != 0)
                     return system_error(Code::io, member.path, "cannot create directory", errno);
+                BUNDLE_TRY(keep(i, ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)));
+                directories_.emplace(member.path, descriptors_[i].get());
             } else if (member.chunks.size() > 1) {
-                auto fd = create_file(staging_, member);
-                if (!fd) return std::move(fd).error();
-                int err = ::posix_fallocate(fd->get(), 0, static_cast<off_t>(member.size));
+                BUNDLE_TRY(keep(i, ::openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)));
+                int err = ::posix_fallocate(descriptors_[i].get(), 0, static_cast<off_t>(member.size));
                 if (err != 0 && err != EOPNOTSUPP) return system_error(Code::io, member.path, "cannot reserve space", err);
             }
         }
@@ -88,22 +74,22 @@ public:
     }
 
     Status run(const ChunkRef& ref, unsigned worker) {
-        std::vector<unsigned char>& buffer = buffers_[worker];
+        ChunkBuffer& buffer = buffers_[worker];
         BUNDLE_TRY(read_checked_chunk(b_, ref, buffer));
         const Member& member = b_.index.members[ref.member];
         if (member.kind == Kind::directory) return {};
         if (member.chunks.size() <= 1) {  // a whole small file in one go
-            auto fd = create_file(staging_, member);
-            if (!fd) return std::move(fd).error();
-            BUNDLE_TRY(pwrite_all(fd->get(), buffer.data(), buffer.size(), 0, member.path));
-            BUNDLE_TRY(finish_file(fd->get(), member, b_.index.created));
+            int fd = ::openat(parent_fd(member), leaf_name(member), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd < 0) return system_error(Code::io, member.path, "cannot create", errno);
+            UniqueFd file(fd);
+            BUNDLE_TRY(pwrite_all(fd, buffer.data(), buffer.size(), 0, member.path));
+            start_writeback(fd, 0, buffer.size());
+            BUNDLE_TRY(finish_file(fd, member, b_.index.created));
         } else {
-            auto leaf = leaf_beneath(staging_, member.path);
-            if (!leaf) return std::move(leaf).error();
-            int fd = ::openat(leaf->parent.get(), leaf->name.c_str(), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd < 0) return system_error(Code::io, member.path, "cannot open for writing", errno);
-            UniqueFd owned(fd);
-            BUNDLE_TRY(pwrite_all(fd, buffer.data(), buffer.size(), ref.chunk * b_.index.chunk_size, member.path));
+            int fd = descriptors_[ref.member].get();
+            std::uint64_t at = ref.chunk * b_.index.chunk_size;
+            BUNDLE_TRY(pwrite_all(fd, buffer.data(), buffer.size(), at, member.path));
+            start_writeback(fd, at, buffer.size());
         }
         if (options_.progress) options_.progress->fetch_add(buffer.size(), std::memory_order_relaxed);
         return {};
@@ -112,34 +98,57 @@ public:
     // Modes and times of large files and of directories (children first, since writing into a
     // directory changes its time), once all content is in place.
     Status finish() {
-        for (auto it = b_.index.members.rbegin(); it != b_.index.members.rend(); ++it) {
-            const Member& member = *it;
-            if (member.kind == Kind::file && member.chunks.size() <= 1) continue;
-            auto leaf = leaf_beneath(staging_, member.path);
-            if (!leaf) return std::move(leaf).error();
-            int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (member.kind == Kind::directory ? O_DIRECTORY : 0);
-            int fd = ::openat(leaf->parent.get(), leaf->name.c_str(), flags);
-            if (fd < 0) return system_error(Code::io, member.path, "cannot open", errno);
-            UniqueFd owned(fd);
-            BUNDLE_TRY(finish_file(fd, member, b_.index.created));
+        for (std::size_t i = b_.index.members.size(); i-- > 0;) {
+            if (!descriptors_[i].valid()) continue;
+            BUNDLE_TRY(finish_file(descriptors_[i].get(), b_.index.members[i], b_.index.created));
         }
         // The staging folder was made 0700 so that nobody could look in while it filled.
         if (::fchmod(staging_, 0755) != 0) return system_error(Code::io, b_.path, "cannot set the target's mode", errno);
-        if (::syncfs(staging_) != 0) return system_error(Code::io, b_.path, "cannot sync the extracted files", errno);
+        if (options_.sync && ::syncfs(staging_) != 0)
+            return system_error(Code::io, b_.path, "cannot sync the extracted files", errno);
         return {};
     }
 
 private:
+    int parent_fd(const Member& member) const {
+        std::string_view parent = parent_of(member.path);
+        return parent.empty() ? staging_ : directories_.at(parent);  // parse_index: parents come first
+    }
+    static const char* leaf_name(const Member& member) {
+        std::size_t parent = parent_of(member.path).size();
+        return member.path.c_str() + (parent == 0 ? 0 : parent + 1);
+    }
+
+    Status keep(std::size_t member, int fd) {
+        if (fd < 0) {
+            if (errno == EMFILE)
+                return system_error(Code::io, b_.index.members[member].path,
+                                    "too many open files (raise the limit with ulimit -n)", errno);
+            return system_error(Code::io, b_.index.members[member].path, "cannot open", errno);
+        }
+        descriptors_[member].reset(fd);
+        return {};
+    }
+
+    // Asks the kernel to start writing the range to disk now, without waiting, so that the disk
+    // works while the cores hash; the final syncfs() then has little left to wait for.
+    void start_writeback(int fd, std::uint64_t offset, std::size_t length) const {
+        if (options_.sync && length > 0)
+            ::sync_file_range(fd, static_cast<off_t>(offset), static_cast<off_t>(length), SYNC_FILE_RANGE_WRITE);
+    }
+
     const OpenBundle& b_;
     int staging_;
     const ExtractOptions& options_;
-    std::vector<std::vector<unsigned char>> buffers_;
+    std::vector<ChunkBuffer> buffers_;
+    std::vector<UniqueFd> descriptors_;  // by member: directories and multi-chunk files
+    std::unordered_map<std::string_view, int> directories_;
 };
 
 // Moves the finished staging tree to the target name; an existing target is exchanged
 // atomically and then removed.
 Status switch_into_place(int parent, const std::string& staging, const std::string& name,
-                         const std::string& target, bool replace) {
+                         const std::string& target, bool replace, bool sync) {
     auto state = inspect_target(parent, name, target);
     if (!state) return std::move(state).error();
     if (*state == TargetState::full_directory && !replace)
@@ -152,7 +161,7 @@ Status switch_into_place(int parent, const std::string& staging, const std::stri
             return system_error(Code::io, target, "cannot swap the extracted tree into place", errno);
         BUNDLE_TRY(remove_tree_at(parent, staging));  // now the previous target
     }
-    if (::fsync(parent) != 0) return system_error(Code::io, target, "cannot sync the target's directory", errno);
+    if (sync && ::fsync(parent) != 0) return system_error(Code::io, target, "cannot sync the target's directory", errno);
     return {};
 }
 
@@ -190,7 +199,7 @@ Status extract_bundle(const OpenBundle& bundle, const std::string& target, const
             status = parallel_for(refs.size(), options.jobs,
                                   [&](std::size_t i, unsigned worker) { return extractor.run(refs[i], worker); });
         if (status) status = extractor.finish();
-        if (status) status = switch_into_place(parent.get(), staging, name, target, options.replace);
+        if (status) status = switch_into_place(parent.get(), staging, name, target, options.replace, options.sync);
     }
     if (!status) {
         (void)remove_tree_at(parent.get(), staging);

@@ -24,6 +24,9 @@ struct ExtractOptions {
     // directory is accepted as the target.
     bool replace = false;
     std::atomic<std::uint64_t>* progress = nullptr;  // payload bytes written so far
+    // Flush everything to disk before the rename, so that a crash never leaves a target whose
+    // files are incomplete. Off only for scratch extractions (benchmarks, throwaway folders).
+    bool sync = true;
 };
 
 Status extract_bundle(const OpenBundle& bundle, const std::string& target, const ExtractOptions& options);

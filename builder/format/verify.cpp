@@ -1,19 +1,43 @@
 #include "format/verify.h"
 
+#include <algorithm>
+
 #include "core/parallel.h"
 
 namespace bundle::format {
 
+// The order matters for extraction, where two workers writing the same file, or creating files in
+// the same directory, wait on that inode's lock. Chunks of large members are dealt round-robin
+// across the members, and alternate with the small members (one item each), so that neighbouring
+// items, which run at the same time, touch different files.
 std::vector<ChunkRef> plan_chunks(const Index& index) {
-    std::vector<ChunkRef> refs;
+    std::vector<ChunkRef> small;
+    std::vector<std::size_t> large;
+    std::uint64_t most_chunks = 0;
     for (std::size_t m = 0; m < index.members.size(); ++m) {
-        std::uint64_t n = std::max<std::uint64_t>(1, index.members[m].chunks.size());
-        for (std::uint64_t c = 0; c < n; ++c) refs.push_back(ChunkRef{m, c});
+        std::uint64_t n = index.members[m].chunks.size();
+        if (n <= 1) {
+            small.push_back(ChunkRef{m, 0});
+        } else {
+            large.push_back(m);
+            most_chunks = std::max(most_chunks, n);
+        }
+    }
+    std::vector<ChunkRef> dealt;
+    for (std::uint64_t c = 0; c < most_chunks; ++c)
+        for (std::size_t m : large)
+            if (c < index.members[m].chunks.size()) dealt.push_back(ChunkRef{m, c});
+
+    std::vector<ChunkRef> refs;
+    refs.reserve(small.size() + dealt.size());
+    for (std::size_t i = 0; i < std::max(small.size(), dealt.size()); ++i) {
+        if (i < dealt.size()) refs.push_back(dealt[i]);
+        if (i < small.size()) refs.push_back(small[i]);
     }
     return refs;
 }
 
-Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, std::vector<unsigned char>& buffer) {
+Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, ChunkBuffer& buffer) {
     const Member& member = bundle.index.members[ref.member];
     const Span& span = bundle.layout.members[ref.member];
     const int fd = bundle.fd.get();
@@ -54,7 +78,7 @@ Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, std::ve
 
 Status verify_members(const OpenBundle& bundle, const CheckOptions& options) {
     std::vector<ChunkRef> refs = plan_chunks(bundle.index);
-    std::vector<std::vector<unsigned char>> buffers(std::max(1u, options.jobs));
+    std::vector<ChunkBuffer> buffers(std::max(1u, options.jobs));
     return parallel_for(refs.size(), options.jobs, [&](std::size_t i, unsigned worker) -> Status {
         BUNDLE_TRY(read_checked_chunk(bundle, refs[i], buffers[worker]));
         if (options.progress) options.progress->fetch_add(buffers[worker].size(), std::memory_order_relaxed);

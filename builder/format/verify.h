@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/error.h"
@@ -25,9 +26,29 @@ struct ChunkRef {
 };
 std::vector<ChunkRef> plan_chunks(const Index& index);
 
+// A worker's buffer: grown to the chunk size once and never zero-filled, since every chunk
+// overwrites what it uses.
+class ChunkBuffer {
+public:
+    unsigned char* data() { return bytes_.get(); }
+    std::size_t size() const { return size_; }
+    void resize(std::size_t size) {
+        if (size > capacity_) {
+            bytes_ = std::make_unique_for_overwrite<unsigned char[]>(size);
+            capacity_ = size;
+        }
+        size_ = size;
+    }
+
+private:
+    std::unique_ptr<unsigned char[]> bytes_;
+    std::size_t capacity_ = 0;
+    std::size_t size_ = 0;
+};
+
 // Reads the chunk into `buffer` (resized to the chunk's length) and checks it against the index,
 // with the header and padding checks described above. Errors name the member.
-Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, std::vector<unsigned char>& buffer);
+Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, ChunkBuffer& buffer);
 
 Status verify_members(const OpenBundle& bundle, const CheckOptions& options);
 

@@ -108,6 +108,9 @@ stderr_has "trailing" "says trailing"
 expect 0 "extract" "$bundle" extract "$b" --to out --pubkey keys/bundle.pub --quiet
 cmp -s out/data/big.bin src/files/big.bin && [ -x out/payload/bin/run.sh ] && ok "extracted content and modes" ||
   not_ok "extracted content and modes"
+expect 0 "extract --no-sync" "$bundle" extract "$b" --to scratch --pubkey keys/bundle.pub --no-sync
+cmp -s scratch/data/big.bin src/files/big.bin && ok "--no-sync extracts the same content" || not_ok "--no-sync content"
+expect 0 "extract --replace over a non-empty folder" "$bundle" extract "$b" --to scratch --pubkey keys/bundle.pub --replace
 expect 4 "extract into a non-empty folder without --replace" "$bundle" extract "$b" --to out --pubkey keys/bundle.pub
 stderr_has "--replace" "suggests --replace"
 expect 11 "extract of a corrupt bundle" "$bundle" extract data.bundle --to bad --pubkey keys/bundle.pub
