@@ -55,7 +55,7 @@ payload: payload/
 YAML
 
 expect 0 "--help lists the exit statuses" "$bundle" --help
-grep -q "10  signature" out.txt && ok "--help documents exit 10" || not_ok "--help documents exit 10"
+if grep -q "10  signature" out.txt; then ok "--help documents exit 10"; else not_ok "--help documents exit 10"; fi
 expect 2 "no subcommand is a usage error" "$bundle"
 expect 2 "unknown flag is a usage error" "$bundle" verify x --pubkey y --bogus
 expect 0 "keygen" "$bundle" keygen --out keys
@@ -71,20 +71,17 @@ expect 0 "verify with the raw base64 public key" sh -c \
   "tail -n +2 keys/bundle.pub | head -n 1 | base64 -d | tail -c 32 | base64 >raw.pub && '$bundle' verify '$b' --pubkey raw.pub"
 
 first=$(tar -tf "$b" | sed -n 1p) second=$(tar -tf "$b" | sed -n 2p)
-[ "$first" = index.json ] && [ "$second" = index.json.sig ] && ok "tar -tf lists index.json then its signature" ||
-  not_ok "tar -tf order: $first, $second"
-bsdtar -tf "$b" >bsd.txt 2>&1 && grep -qx "data/big.bin" bsd.txt && ok "libarchive (bsdtar) lists it" || not_ok "bsdtar lists it"
-mkdir gnu && tar -xf "$b" -C gnu && cmp -s gnu/data/big.bin src/files/big.bin && ok "GNU tar extracts the same bytes" ||
-  not_ok "GNU tar extracts the same bytes"
+if [ "$first" = index.json ] && [ "$second" = index.json.sig ]; then ok "tar -tf lists index.json then its signature"; else not_ok "tar -tf order: $first, $second"; fi
+if bsdtar -tf "$b" >bsd.txt 2>&1 && grep -qx "data/big.bin" bsd.txt; then ok "libarchive (bsdtar) lists it"; else not_ok "bsdtar lists it"; fi
+if mkdir gnu && tar -xf "$b" -C gnu && cmp -s gnu/data/big.bin src/files/big.bin; then ok "GNU tar extracts the same bytes"; else not_ok "GNU tar extracts the same bytes"; fi
 
 expect 0 "rebuild with the same SOURCE_DATE_EPOCH" "$bundle" build --image src/demo.yaml --out dist2 --key keys/bundle.key --quiet
-cmp -s "$b" dist2/demo-7.bundle && ok "the build is reproducible" || not_ok "the build is reproducible"
+if cmp -s "$b" dist2/demo-7.bundle; then ok "the build is reproducible"; else not_ok "the build is reproducible"; fi
 
 expect 0 "inspect --json" "$bundle" inspect "$b" --json
-python3 -c 'import json,sys; d=json.load(open("out.txt")); assert d["name"]=="demo" and d["version"]==7 and d["created_epoch"]==1700000000' &&
-  ok "inspect --json is JSON with name, version and time" || not_ok "inspect --json content"
+if python3 -c 'import json,sys; d=json.load(open("out.txt")); assert d["name"]=="demo" and d["version"]==7 and d["created_epoch"]==1700000000'; then ok "inspect --json is JSON with name, version and time"; else not_ok "inspect --json content"; fi
 expect 0 "inspect text" "$bundle" inspect "$b" --pubkey keys/bundle.pub
-grep -q "signature  valid" out.txt && grep -q "data/big.bin" out.txt && ok "inspect text shows members" || not_ok "inspect text"
+if grep -q "signature  valid" out.txt && grep -q "data/big.bin" out.txt; then ok "inspect text shows members"; else not_ok "inspect text"; fi
 
 expect 10 "another signer's key" "$bundle" verify "$b" --pubkey other/bundle.pub
 stderr_has "another key" "says another key"
@@ -106,16 +103,14 @@ expect 12 "trailing garbage" "$bundle" verify long.bundle --pubkey keys/bundle.p
 stderr_has "trailing" "says trailing"
 
 expect 0 "extract" "$bundle" extract "$b" --to out --pubkey keys/bundle.pub --quiet
-cmp -s out/data/big.bin src/files/big.bin && [ -x out/payload/bin/run.sh ] && ok "extracted content and modes" ||
-  not_ok "extracted content and modes"
+if cmp -s out/data/big.bin src/files/big.bin && [ -x out/payload/bin/run.sh ]; then ok "extracted content and modes"; else not_ok "extracted content and modes"; fi
 expect 0 "extract --no-sync" "$bundle" extract "$b" --to scratch --pubkey keys/bundle.pub --no-sync
-cmp -s scratch/data/big.bin src/files/big.bin && ok "--no-sync extracts the same content" || not_ok "--no-sync content"
+if cmp -s scratch/data/big.bin src/files/big.bin; then ok "--no-sync extracts the same content"; else not_ok "--no-sync content"; fi
 expect 0 "extract --replace over a non-empty folder" "$bundle" extract "$b" --to scratch --pubkey keys/bundle.pub --replace
 expect 4 "extract into a non-empty folder without --replace" "$bundle" extract "$b" --to out --pubkey keys/bundle.pub
 stderr_has "--replace" "suggests --replace"
 expect 11 "extract of a corrupt bundle" "$bundle" extract data.bundle --to bad --pubkey keys/bundle.pub
-[ ! -e bad ] && [ -z "$(find . -maxdepth 1 -name '.bad.staging-*')" ] && ok "a failed extract leaves nothing" ||
-  not_ok "a failed extract leaves nothing"
+if [ ! -e bad ] && [ -z "$(find . -maxdepth 1 -name '.bad.staging-*')" ]; then ok "a failed extract leaves nothing"; else not_ok "a failed extract leaves nothing"; fi
 
 cat >src/broken.yaml <<'YAML'
 apiVersion: bundle/v1
@@ -125,8 +120,7 @@ version: 0
 arch: sparc
 YAML
 expect 3 "an image definition with three mistakes" "$bundle" build --image src/broken.yaml --out dist --key keys/bundle.key
-[ "$(grep -c 'broken.yaml:[0-9]*:[0-9]*:' err.txt)" -eq 3 ] && ok "three mistakes, three file:line:col lines" ||
-  { not_ok "three mistakes, three lines"; sed 's/^/#   /' err.txt; }
+if [ "$(grep -c 'broken.yaml:[0-9]*:[0-9]*:' err.txt)" -eq 3 ]; then ok "three mistakes, three file:line:col lines"; else not_ok "three mistakes, three lines"; sed 's/^/#   /' err.txt; fi
 expect 4 "a missing image definition" "$bundle" build --image src/missing.yaml --out dist --key keys/bundle.key
 stderr_has "src/missing.yaml" "names the missing file"
 chmod 644 keys/bundle.key
