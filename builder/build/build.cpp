@@ -29,8 +29,8 @@ Result<format::Written> build_bundle(const BuildOptions& options) {
     std::string out = (std::filesystem::path(options.out_dir) /
                        (image->name + "-" + std::to_string(image->version) + ".bundle")).string();
 
-    format::WriteOptions write{image->name, image->version, image->arch, options.created,
-                               format::kDefaultChunkSize, options.jobs, &*key, options.progress};
+    format::WriteOptions write{image->name, image->version, image->arch,    options.created, format::kDefaultChunkSize,
+                               options.jobs, &*key,          options.progress, options.cancel};
     return format::write_bundle(std::move(*sources), write, out);
 }
 

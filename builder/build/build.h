@@ -19,6 +19,7 @@ struct BuildOptions {
     unsigned jobs = 1;
     std::atomic<std::uint64_t>* progress = nullptr;
     std::atomic<std::uint64_t>* total = nullptr;  // set once the payload size is known
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 Result<format::Written> build_bundle(const BuildOptions& options);

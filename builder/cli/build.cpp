@@ -7,6 +7,7 @@
 #include "build/build.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/process.h"
 #include "cli/progress.h"
 #include "format/inspect.h"
 
@@ -27,8 +28,9 @@ Result<std::int64_t> creation_time() {
     char* end = nullptr;
     errno = 0;
     long long value = std::strtoll(epoch, &end, 10);
-    if (errno != 0 || end == epoch || *end != '\0' || value < 0)
-        return Error{Code::usage, "SOURCE_DATE_EPOCH", "must be a non-negative number of seconds"};
+    if (errno != 0 || end == epoch || *end != '\0' || value < 0 || value > format::kMaxCreated)
+        return Error{Code::usage, "SOURCE_DATE_EPOCH",
+                     "must be a number of seconds (not milliseconds) from 0 to " + std::to_string(format::kMaxCreated)};
     return static_cast<std::int64_t>(value);
 }
 
@@ -37,8 +39,8 @@ int run_build(const BuildFlags& flags) {
     if (!created) return report(created.error());
     std::atomic<std::uint64_t> total{0};
     Progress progress("building", total, flags.common.quiet);
-    build::BuildOptions options{flags.image, flags.out, flags.key, *created,
-                                jobs_or_default(flags.common), &progress.done(), &total};
+    build::BuildOptions options{flags.image, flags.out,      flags.key, *created, jobs_or_default(flags.common),
+                                &progress.done(), &total, &interrupted()};
     auto written = build::build_bundle(options);
     double seconds = progress.finish();
     if (!written) return report(written.error());
@@ -58,7 +60,8 @@ void add_build(CLI::App& app, Run& run) {
     command->add_option("--key", flags->key, "Ed25519 signing key (from `bundle keygen`)")->required();
     add_common(*command, flags->common);
     command->footer("\nThe same inputs and SOURCE_DATE_EPOCH give the same bytes. The bundle appears\n"
-                    "under its name only once complete; an interrupted build leaves nothing behind.");
+                    "under its name only once complete. An interrupted build (Ctrl-C, SIGTERM)\n"
+                    "removes its temporary file; one left by a killed build is removed by the next.");
     command->callback([&run, flags] { run = [flags] { return run_build(*flags); }; });
 }
 

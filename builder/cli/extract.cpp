@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/process.h"
 #include "cli/progress.h"
 #include "format/extract.h"
 #include "format/inspect.h"
@@ -28,7 +29,7 @@ int run_extract(const ExtractFlags& flags) {
     for (const auto& m : bundle->index.members) total += m.size;
     Progress progress("extracting", total, flags.common.quiet);
     Status status = format::extract_bundle(*bundle, flags.to,
-                                           {jobs_or_default(flags.common), flags.replace, &progress.done(), !flags.no_sync});
+                                           {jobs_or_default(flags.common), flags.replace, &progress.done(), !flags.no_sync, &interrupted()});
     double seconds = progress.finish();
     if (!status) return report(status.error());
     std::cout << "extracted " << flags.file << " to " << flags.to << ": " << bundle->index.members.size()

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/process.h"
 #include "core/parallel.h"
 
 namespace bundle::cli {
@@ -47,5 +48,7 @@ int main(int argc, char** argv) {
         int status = app.exit(e);
         return status == 0 ? kExitOk : kExitUsage;
     }
+    install_interrupt_handlers();
+    raise_open_file_limit();
     return run ? run() : kExitUsage;
 }

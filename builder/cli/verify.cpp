@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/process.h"
 #include "cli/progress.h"
 #include "format/inspect.h"
 #include "format/verify.h"
@@ -24,7 +25,7 @@ int run_verify(const VerifyFlags& flags) {
     std::atomic<std::uint64_t> total{0};
     for (const auto& m : bundle->index.members) total += m.size;
     Progress progress("verifying", total, flags.common.quiet);
-    Status status = format::verify_members(*bundle, {jobs_or_default(flags.common), &progress.done()});
+    Status status = format::verify_members(*bundle, {jobs_or_default(flags.common), &progress.done(), &interrupted()});
     double seconds = progress.finish();
     if (!status) return report(status.error());
     std::cout << "OK " << flags.file << ": " << bundle->index.name << " version " << bundle->index.version

@@ -1,5 +1,7 @@
 #include "core/atomic_file.h"
 
+#include "core/safe_fs.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -48,8 +50,9 @@ Result<AtomicFile> AtomicFile::create(const std::string& path, mode_t mode) {
     if (dir < 0) return system_error(Code::io, parent, "cannot open directory", errno);
     UniqueFd dir_fd(dir);
 
-    std::string temp_name = "." + final_name + ".tmp-" + std::to_string(::getpid()) + "-" +
-                            std::to_string(temp_counter.fetch_add(1));
+    std::string prefix = "." + final_name + ".tmp-";
+    remove_stale_temporaries(dir, prefix);
+    std::string temp_name = prefix + std::to_string(::getpid()) + "-" + std::to_string(temp_counter.fetch_add(1));
     int fd = ::openat(dir, temp_name.c_str(),
                       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) return system_error(Code::io, path, "cannot create temporary file", errno);

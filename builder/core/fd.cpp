@@ -66,6 +66,14 @@ Status pwrite_all(int fd, const void* buffer, std::size_t size, std::uint64_t of
     return {};
 }
 
+Status reserve_space(int fd, std::uint64_t size, const std::string& where) {
+    int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
+    if (err == 0) return {};
+    if (err != EOPNOTSUPP && err != EINVAL) return system_error(Code::io, where, "cannot reserve space", err);
+    if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return system_error(Code::io, where, "cannot set the size", errno);
+    return {};
+}
+
 Result<std::uint64_t> file_size(int fd, const std::string& where) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) return system_error(Code::io, where, "cannot stat", errno);

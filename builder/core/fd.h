@@ -39,6 +39,10 @@ Status pread_exact(int fd, void* buffer, std::size_t size, std::uint64_t offset,
 Status pwrite_all(int fd, const void* buffer, std::size_t size, std::uint64_t offset,
                   const std::string& where);
 
+// Allocates `size` bytes for the file up front, so that a full disk shows before the long work;
+// where the filesystem cannot preallocate, the file is just extended.
+Status reserve_space(int fd, std::uint64_t size, const std::string& where);
+
 // The size of an open file.
 Result<std::uint64_t> file_size(int fd, const std::string& where);
 

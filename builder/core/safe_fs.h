@@ -11,15 +11,17 @@
 
 namespace bundle {
 
-// Opens the directory `relative` ("a/b", or "" for `root` itself) below `root`, refusing any
-// component that is a link or not a directory. The descriptor is O_PATH: usable as a dirfd.
-Result<UniqueFd> open_directory_beneath(int root, std::string_view relative, const std::string& where);
-
 // Removes `name` in `dir` and, if it is a directory, everything below it, without following
-// links (a link is removed, not its target). A missing `name` is not an error.
-Status remove_tree_at(int dir, const std::string& name);
+// links (a link is removed, not its target). A missing `name` is not an error. `shown` is the
+// path that errors name (defaults to `name`).
+Status remove_tree_at(int dir, const std::string& name, const std::string& shown = {});
 
 // True when the directory `name` in `dir` has no entries.
 Result<bool> directory_is_empty(int dir, const std::string& name);
+
+// Temporaries are named "<prefix><pid>-<anything>" (AtomicFile, the extractor's staging folder).
+// Removes those in `dir` whose process is gone, left by a run that was killed or lost its
+// machine. A temporary of a live process is left alone.
+void remove_stale_temporaries(int dir, std::string_view prefix);
 
 }  // namespace bundle

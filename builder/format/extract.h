@@ -27,6 +27,7 @@ struct ExtractOptions {
     // Flush everything to disk before the rename, so that a crash never leaves a target whose
     // files are incomplete. Off only for scratch extractions (benchmarks, throwaway folders).
     bool sync = true;
+    const std::atomic<bool>* cancel = nullptr;  // set (by a signal handler) to stop early
 };
 
 Status extract_bundle(const OpenBundle& bundle, const std::string& target, const ExtractOptions& options);

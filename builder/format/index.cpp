@@ -88,7 +88,8 @@ Result<Member> parse_member(const json& item, std::uint64_t chunk_size, std::siz
     auto size = parse_uint(item["size"], "size", where);
     if (!size) return std::move(size).error();
     member.size = *size;
-    // Far above any real member, and low enough that no offset or chunk count can overflow.
+    // Keeps chunk_count() and padded() from wrapping. Offsets cannot wrap either: the index is at
+    // most kMaxIndexBytes, so it lists at most ~1M chunk digests of at most kMaxChunkSize each.
     if (member.size > kMaxMemberSize) return bad(where, "size " + std::to_string(member.size) + " is out of range");
     auto offset = parse_uint(item["offset"], "offset", where);
     if (!offset) return std::move(offset).error();
@@ -144,14 +145,12 @@ Result<Index> parse_index_json(const json& root) {
     index.version = *version;
     auto created = parse_uint(root["created"], "created", "");
     if (!created) return std::move(created).error();
-    if (*created > 0x7fffffffffffULL) return bad("", "creation time out of range");
+    if (*created > static_cast<std::uint64_t>(kMaxCreated)) return bad("", "creation time out of range");
     index.created = static_cast<std::int64_t>(*created);
     auto chunk_size = parse_uint(root["chunk_size"], "chunk_size", "");
     if (!chunk_size) return std::move(chunk_size).error();
     index.chunk_size = *chunk_size;
-    if (index.chunk_size < kMinChunkSize || index.chunk_size > kMaxChunkSize ||
-        (index.chunk_size & (index.chunk_size - 1)) != 0)
-        return bad("", "chunk_size " + std::to_string(index.chunk_size) + " is not a power of two in range");
+    BUNDLE_TRY(check_index_fields(index));
     if (!root["members"].is_array()) return bad("", "members is not a list");
     std::size_t position = 0;
     for (const json& item : root["members"]) {
@@ -164,6 +163,25 @@ Result<Index> parse_index_json(const json& root) {
 }
 
 }  // namespace
+
+Status check_index_fields(const Index& index) {
+    auto all_of = [](std::string_view text, const char* allowed) {
+        return text.find_first_not_of(allowed) == std::string_view::npos;
+    };
+    const char* lower = "abcdefghijklmnopqrstuvwxyz0123456789";
+    if (index.name.empty() || index.name.size() > 63 || !all_of(index.name.substr(0, 1), lower) ||
+        !all_of(index.name, "abcdefghijklmnopqrstuvwxyz0123456789._-"))
+        return bad("", "name is not [a-z0-9][a-z0-9._-]* of at most 63 characters");
+    if (index.arch.empty() || index.arch.size() > 16 || !all_of(index.arch, "abcdefghijklmnopqrstuvwxyz0123456789_"))
+        return bad("", "arch is not [a-z0-9_]+ of at most 16 characters");
+    if (index.created < 0 || index.created > kMaxCreated)
+        return bad("", "creation time " + std::to_string(index.created) + " is outside 0.." +
+                           std::to_string(kMaxCreated) + " (seconds, not milliseconds)");
+    if (index.chunk_size < kMinChunkSize || index.chunk_size > kMaxChunkSize ||
+        (index.chunk_size & (index.chunk_size - 1)) != 0)
+        return bad("", "chunk_size " + std::to_string(index.chunk_size) + " is not a power of two in range");
+    return {};
+}
 
 const char* kind_name(Kind kind) { return kind == Kind::directory ? "directory" : "file"; }
 

@@ -31,6 +31,7 @@ inline constexpr std::uint64_t kMinChunkSize = 64 << 10;
 inline constexpr std::uint64_t kMaxChunkSize = 64 << 20;
 inline constexpr std::uint64_t kMaxIndexBytes = 64 << 20;
 inline constexpr std::uint64_t kMaxMemberSize = 1ULL << 48;
+inline constexpr std::int64_t kMaxCreated = 077777777777;  // what a ustar mtime field holds
 
 struct Member {
     std::string path;
@@ -56,6 +57,12 @@ inline std::uint64_t chunk_count(std::uint64_t size, std::uint64_t chunk_size) {
 }
 
 std::string serialize_index(const Index& index);
+
+// The rules for the index's own fields, shared by the writer (which refuses to write what a reader
+// would refuse) and the parser: name [a-z0-9][a-z0-9._-]* up to 63 characters, arch [a-z0-9_]
+// up to 16, creation time within [0, kMaxCreated], chunk size a power of two within
+// [kMinChunkSize, kMaxChunkSize].
+Status check_index_fields(const Index& index);
 
 // Parses and checks an index: known keys only, right types, safe sorted unique paths whose
 // parents are directories listed before them, chunk counts that match the sizes. Errors are

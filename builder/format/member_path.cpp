@@ -8,7 +8,7 @@ namespace {
 Error unsafe(std::string_view path, const std::string& why) {
     std::string shown(path.substr(0, 120));
     for (char& c : shown)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
     return Error{Code::unsafe_path, shown.empty() ? "(empty name)" : shown, why};
 }
 
@@ -22,6 +22,7 @@ Status check_member_path(std::string_view path) {
     for (char c : path) {
         auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7f) return unsafe(path, "control character in member name");
+        if (u >= 0x80) return unsafe(path, "byte outside printable ASCII in member name");
         if (c == '\\') return unsafe(path, "backslash in member name");
     }
     std::size_t start = 0;

@@ -1,6 +1,6 @@
 // The names a bundle may hold. A member path is relative, made of non-empty components separated
-// by single slashes, with no "." or ".." component, no backslash and no control character, and at
-// most kMaxPathBytes bytes. Both the writer (it refuses to emit anything else) and the reader (it
+// by single slashes, with no "." or ".." component, of printable ASCII but backslash (so nothing a
+// terminal could take for an escape when a name is shown), and at most kMaxPathBytes bytes. Both the writer (it refuses to emit anything else) and the reader (it
 // refuses to extract anything else, signed or not) apply the same rule.
 #pragma once
 

@@ -53,18 +53,37 @@ private:
     const OpenBundle& b_;
 };
 
-// Reads index.json's size and mtime from the first header, then insists on the exact header.
-Status read_first_header(const BundleBytes& src, std::uint64_t& size, std::int64_t& mtime, const std::string& path) {
-    auto block = src.read(0, kBlock, "the first header");
+// One of the two fixed members, index.json or index.json.sig: one ustar block, then its bytes.
+struct FixedMember {
+    std::uint64_t size = 0;
+    std::int64_t mtime = 0;
+    std::string bytes;
+};
+
+// Reads the fixed member `name` whose header is at `offset`: its size and mtime come from the
+// header, which must then be exactly the one the writer encodes for them; the bytes follow, then
+// zero padding. A header of another name is `if_absent`.
+Result<FixedMember> read_fixed_member(const BundleBytes& src, std::uint64_t offset, std::string_view name,
+                                      std::uint64_t max_size, Error if_absent) {
+    auto block = src.read(offset, kBlock, "the " + std::string(name) + " header");
     if (!block) return std::move(block).error();
-    std::uint64_t raw_mtime = 0;
-    if (block->compare(0, kIndexName.size() + 1, std::string(kIndexName) + '\0') != 0 ||
-        !parse_octal(std::string_view(*block).substr(124, 12), size) ||
-        !parse_octal(std::string_view(*block).substr(136, 12), raw_mtime))
-        return structure(path, "not a bundle: the first member is not index.json");
-    if (size > kMaxIndexBytes) return structure(path, "index.json is larger than " + std::to_string(kMaxIndexBytes) + " bytes");
-    mtime = static_cast<std::int64_t>(raw_mtime);
-    return src.expect(0, encode_header(index_entry(size, mtime)), "the index.json header");
+    FixedMember m;
+    std::uint64_t mtime = 0;
+    std::string_view header(*block);
+    if (header.substr(0, name.size() + 1) != std::string(name) + '\0' ||
+        !parse_octal(header.substr(124, 12), m.size) || !parse_octal(header.substr(136, 12), mtime))
+        return if_absent;
+    if (m.size > max_size)
+        return structure(if_absent.where, std::string(name) + " is larger than " + std::to_string(max_size) + " bytes");
+    m.mtime = static_cast<std::int64_t>(mtime);
+    TarEntry entry{name, Kind::file, 0644, m.size, m.mtime};
+    BUNDLE_TRY(src.expect(offset, encode_header(entry), "the " + std::string(name) + " header"));
+    auto bytes = src.read(offset + kBlock, m.size, std::string(name));
+    if (!bytes) return std::move(bytes).error();
+    m.bytes = std::move(*bytes);
+    BUNDLE_TRY(src.expect_zeros(offset + kBlock + m.size, offset + kBlock + padded(m.size),
+                                "the padding after " + std::string(name)));
+    return m;
 }
 
 Status check_layout(const OpenBundle& b, const Layout& expected) {
@@ -98,38 +117,27 @@ Result<OpenBundle> open_bundle(const std::string& path, const sign::PublicKey* k
     if (b.file_size == 0) return structure(path, "empty file: not a bundle");
 
     BundleBytes src(b);
-    std::uint64_t index_size = 0;
-    std::int64_t mtime = 0;
-    BUNDLE_TRY(read_first_header(src, index_size, mtime, path));
-    auto index_bytes = src.read(kBlock, index_size, "index.json");
-    if (!index_bytes) return std::move(index_bytes).error();
-    BUNDLE_TRY(src.expect_zeros(kBlock + index_size, kBlock + padded(index_size), "the padding after index.json"));
-
-    // The signature's size is whatever its header says, within reason; the header must then be
-    // exactly the one for that size.
-    std::uint64_t sig_at = kBlock + padded(index_size);
-    auto sig_block = src.read(sig_at, kBlock, "the index.json.sig header");
-    if (!sig_block) return std::move(sig_block).error();
-    std::uint64_t sig_size = 0;
-    if (sig_block->compare(0, kSignatureName.size() + 1, std::string(kSignatureName) + '\0') != 0 ||
-        !parse_octal(std::string_view(*sig_block).substr(124, 12), sig_size) || sig_size > kMaxSignatureBytes)
-        return Error{Code::signature, path, "unsigned: the second member is not index.json.sig"};
-    BUNDLE_TRY(src.expect(sig_at, encode_header(signature_entry(sig_size, mtime)), "the index.json.sig header"));
-    auto sig_text = src.read(sig_at + kBlock, sig_size, "index.json.sig");
-    if (!sig_text) return std::move(sig_text).error();
-    BUNDLE_TRY(src.expect_zeros(sig_at + kBlock + sig_size, sig_at + kBlock + padded(sig_size),
-                                "the padding after index.json.sig"));
+    auto index_member = read_fixed_member(src, 0, kIndexName, kMaxIndexBytes,
+                                          structure(path, "not a bundle: the first member is not index.json"));
+    if (!index_member) return std::move(index_member).error();
+    const std::string& index_bytes = index_member->bytes;
+    std::int64_t mtime = index_member->mtime;
+    auto signature = read_fixed_member(src, kBlock + padded(index_bytes.size()), kSignatureName, kMaxSignatureBytes,
+                                       Error{Code::signature, path, "unsigned: the second member is not index.json.sig"});
+    if (!signature) return std::move(signature).error();
+    if (signature->mtime != mtime) return structure(path, "index.json.sig has another time than index.json");
+    const std::string& sig_text = signature->bytes;
 
     if (key != nullptr) {
-        BUNDLE_TRY(check_signature(*index_bytes, *sig_text, *key));
+        BUNDLE_TRY(check_signature(index_bytes, sig_text, *key));
         b.signature_checked = true;
     }
 
-    auto index = parse_index(*index_bytes);
+    auto index = parse_index(index_bytes);
     if (!index) return std::move(index).error();
     b.index = std::move(*index);
     if (b.index.created != mtime) return structure(path, "index creation time differs from its header's");
-    b.layout = compute_layout(b.index, index_size, sig_size);
+    b.layout = compute_layout(b.index, index_bytes.size(), sig_text.size());
     BUNDLE_TRY(check_layout(b, b.layout));
     BUNDLE_TRY(src.expect_zeros(b.layout.end_of_archive, b.layout.total_size, "the end-of-archive blocks"));
     return b;

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 #include <map>
+#include <stdexcept>
 
 namespace bundle::format {
 namespace {
@@ -22,12 +23,15 @@ void put_text(std::string& block, Field field, std::string_view text) {
     std::memcpy(block.data() + field.offset, text.data(), std::min(text.size(), field.length));
 }
 
-// Zero-padded octal filling the field but its last byte, which stays NUL.
+// Zero-padded octal filling the field but its last byte, which stays NUL. Callers keep values in
+// range (sizes past ustar's go to pax, times are bounded by the index rules): a value that does
+// not fit is a bug, not an input error.
 void put_octal(std::string& block, Field field, std::uint64_t value) {
     for (std::size_t i = field.length - 1; i-- > 0;) {
         block[field.offset + i] = static_cast<char>('0' + (value & 7));
         value >>= 3;
     }
+    if (value != 0) throw std::length_error("tar header field overflow");
 }
 
 void put_checksum(std::string& block) {

@@ -45,7 +45,7 @@ Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, ChunkBu
     if (ref.chunk == 0) {
         std::string expected = encode_header(tar_entry(member, bundle.index.created));
         std::string actual(expected.size(), '\0');
-        BUNDLE_TRY(pread_exact(fd, actual.data(), actual.size(), span.header, bundle.path));
+        BUNDLE_TRY(pread_exact(fd, actual.data(), actual.size(), span.header, bundle.path + " (" + member.path + ")"));
         if (actual != expected)
             return Error{Code::structure, member.path,
                          "tar header differs from the one the index implies (entry altered or replaced)"};
@@ -55,7 +55,7 @@ Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, ChunkBu
     std::uint64_t length = member.size == 0 ? 0 : std::min(bundle.index.chunk_size, member.size - start);
     buffer.resize(static_cast<std::size_t>(length));
     if (length > 0) {
-        BUNDLE_TRY(pread_exact(fd, buffer.data(), buffer.size(), span.data + start, bundle.path));
+        BUNDLE_TRY(pread_exact(fd, buffer.data(), buffer.size(), span.data + start, bundle.path + " (" + member.path + ")"));
         auto digest = hash::sha256(buffer.data(), buffer.size());
         if (!digest) return std::move(digest).error();
         if (*digest != member.chunks[ref.chunk])
@@ -69,7 +69,7 @@ Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, ChunkBu
     if (last && padded(member.size) != member.size) {
         std::size_t pad = static_cast<std::size_t>(padded(member.size) - member.size);
         unsigned char zeros[kBlock];
-        BUNDLE_TRY(pread_exact(fd, zeros, pad, span.data + member.size, bundle.path));
+        BUNDLE_TRY(pread_exact(fd, zeros, pad, span.data + member.size, bundle.path + " (" + member.path + ")"));
         for (std::size_t i = 0; i < pad; ++i)
             if (zeros[i] != 0) return Error{Code::structure, member.path, "non-zero bytes in the padding after the data"};
     }
@@ -78,12 +78,12 @@ Status read_checked_chunk(const OpenBundle& bundle, const ChunkRef& ref, ChunkBu
 
 Status verify_members(const OpenBundle& bundle, const CheckOptions& options) {
     std::vector<ChunkRef> refs = plan_chunks(bundle.index);
-    std::vector<ChunkBuffer> buffers(std::max(1u, options.jobs));
+    std::vector<ChunkBuffer> buffers(worker_count(options.jobs));
     return parallel_for(refs.size(), options.jobs, [&](std::size_t i, unsigned worker) -> Status {
         BUNDLE_TRY(read_checked_chunk(bundle, refs[i], buffers[worker]));
         if (options.progress) options.progress->fetch_add(buffers[worker].size(), std::memory_order_relaxed);
         return {};
-    });
+    }, options.cancel);
 }
 
 }  // namespace bundle::format

@@ -16,6 +16,7 @@ namespace bundle::format {
 struct CheckOptions {
     unsigned jobs = 1;
     std::atomic<std::uint64_t>* progress = nullptr;  // payload bytes checked so far
+    const std::atomic<bool>* cancel = nullptr;        // set (by a signal handler) to stop early
 };
 
 // One unit of parallel work: chunk `chunk` of member `member`. Directories and empty files have

@@ -105,9 +105,9 @@ Result<Layout> settle_layout(Index& index, std::uint64_t signature_size) {
 class ChunkCopier {
 public:
     ChunkCopier(const std::vector<Source>& sources, Index& index, const std::vector<Identity>& ids,
-                int out_fd, const WriteOptions& options)
-        : sources_(sources), index_(index), ids_(ids), out_fd_(out_fd), options_(options),
-          buffers_(options.jobs) {}
+                int out_fd, std::string out_path, const WriteOptions& options)
+        : sources_(sources), index_(index), ids_(ids), out_fd_(out_fd), out_path_(std::move(out_path)),
+          options_(options), buffers_(worker_count(options.jobs)) {}
 
     Status copy(const Item& item, unsigned worker) {
         const Source& source = sources_[item.member];
@@ -131,7 +131,7 @@ public:
             if (!digest) return std::move(digest).error();
             member.chunks[c] = *digest;
             if (source.pin) BUNDLE_TRY(whole.update(buffer.data(), length));
-            BUNDLE_TRY(pwrite_all(out_fd_, buffer.data(), length, member.offset + start, "bundle output"));
+            BUNDLE_TRY(pwrite_all(out_fd_, buffer.data(), length, member.offset + start, out_path_));
             if (options_.progress) options_.progress->fetch_add(length, std::memory_order_relaxed);
         }
         if (source.pin) {
@@ -150,14 +150,15 @@ private:
     Index& index_;
     const std::vector<Identity>& ids_;
     int out_fd_;
+    std::string out_path_;
     const WriteOptions& options_;
     std::vector<std::vector<unsigned char>> buffers_;
 };
 
-Status write_headers(int fd, const Index& index, const Layout& layout, std::string_view index_bytes,
-                     std::string_view signature) {
-    auto put = [fd](const std::string& bytes, std::uint64_t at) {
-        return pwrite_all(fd, bytes.data(), bytes.size(), at, "bundle output");
+Status write_headers(int fd, const std::string& out_path, const Index& index, const Layout& layout,
+                     std::string_view index_bytes, std::string_view signature) {
+    auto put = [fd, &out_path](const std::string& bytes, std::uint64_t at) {
+        return pwrite_all(fd, bytes.data(), bytes.size(), at, out_path);
     };
     BUNDLE_TRY(put(encode_header(index_entry(index_bytes.size(), index.created)), layout.index.header));
     BUNDLE_TRY(put(std::string(index_bytes), layout.index.data));
@@ -165,15 +166,6 @@ Status write_headers(int fd, const Index& index, const Layout& layout, std::stri
     BUNDLE_TRY(put(std::string(signature), layout.signature.data));
     for (std::size_t i = 0; i < index.members.size(); ++i)
         BUNDLE_TRY(put(encode_header(tar_entry(index.members[i], index.created)), layout.members[i].header));
-    return {};
-}
-
-Status reserve_space(int fd, std::uint64_t size, const std::string& path) {
-    int err = ::posix_fallocate(fd, 0, static_cast<off_t>(size));
-    if (err == 0) return {};
-    if (err != EOPNOTSUPP && err != EINVAL) return system_error(Code::io, path, "cannot reserve space", err);
-    if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
-        return system_error(Code::io, path, "cannot size the output", errno);
     return {};
 }
 
@@ -188,6 +180,7 @@ Result<Written> write_bundle(std::vector<Source> input, const WriteOptions& opti
 
     Index index{kFormatVersion, options.name, options.version, options.arch, options.created,
                 options.chunk_size, {}};
+    BUNDLE_TRY(check_index_fields(index));
     std::vector<Identity> ids(sources.size());
     std::vector<Item> items;
     Written written;
@@ -213,14 +206,18 @@ Result<Written> write_bundle(std::vector<Source> input, const WriteOptions& opti
     std::uint64_t signature_size = encode_signature(options.key->public_key(), sign::Signature{}).size();
     auto layout = settle_layout(index, signature_size);
     if (!layout) return std::move(layout).error();
+    if (layout->index.size > kMaxIndexBytes)
+        return Error{Code::invalid_input, out_path, "the index would be " + std::to_string(layout->index.size) +
+                                                        " bytes, more than a reader accepts; use fewer or larger files"};
 
     auto out = AtomicFile::create(out_path, 0644);
     if (!out) return std::move(out).error();
     BUNDLE_TRY(reserve_space(out->fd(), layout->total_size, out_path));
 
-    ChunkCopier copier(sources, index, ids, out->fd(), options);
-    BUNDLE_TRY(parallel_for(items.size(), options.jobs,
-                            [&](std::size_t i, unsigned worker) { return copier.copy(items[i], worker); }));
+    ChunkCopier copier(sources, index, ids, out->fd(), out_path, options);
+    BUNDLE_TRY(parallel_for(
+        items.size(), options.jobs, [&](std::size_t i, unsigned worker) { return copier.copy(items[i], worker); },
+        options.cancel));
 
     std::string index_bytes = serialize_index(index);
     if (index_bytes.size() != layout->index.size)
@@ -228,7 +225,7 @@ Result<Written> write_bundle(std::vector<Source> input, const WriteOptions& opti
     auto signature = options.key->sign(index_bytes);
     if (!signature) return std::move(signature).error();
     std::string signature_text = encode_signature(options.key->public_key(), *signature);
-    BUNDLE_TRY(write_headers(out->fd(), index, *layout, index_bytes, signature_text));
+    BUNDLE_TRY(write_headers(out->fd(), out_path, index, *layout, index_bytes, signature_text));
     BUNDLE_TRY(out->commit());
 
     written.path = out_path;

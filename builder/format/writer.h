@@ -35,6 +35,7 @@ struct WriteOptions {
     unsigned jobs = 1;
     const sign::PrivateKey* key = nullptr;
     std::atomic<std::uint64_t>* progress = nullptr;  // bytes of input processed so far
+    const std::atomic<bool>* cancel = nullptr;        // set (by a signal handler) to stop early
 };
 
 struct Written {

@@ -112,6 +112,17 @@ stderr_has "--replace" "suggests --replace"
 expect 11 "extract of a corrupt bundle" "$bundle" extract data.bundle --to bad --pubkey keys/bundle.pub
 if [ ! -e bad ] && [ -z "$(find . -maxdepth 1 -name '.bad.staging-*')" ]; then ok "a failed extract leaves nothing"; else not_ok "a failed extract leaves nothing"; fi
 
+# Found by review: extraction holds a descriptor per directory; a bundle with more directories
+# than a low soft limit on open files must still extract (the command raises the soft limit).
+mkdir -p many/payload
+i=0
+while [ "$i" -lt 300 ]; do mkdir "many/payload/d$i" && echo "$i" >"many/payload/d$i/f"; i=$((i + 1)); done
+printf 'apiVersion: bundle/v1\nkind: Image\nname: many\nversion: 1\narch: amd64\npayload: payload/\n' >many/many.yaml
+expect 0 "build a bundle with 300 directories" "$bundle" build --image many/many.yaml --out dist --key keys/bundle.key --quiet
+expect 0 "extract it with a soft limit of 256 open files" sh -c \
+  "ulimit -Sn 256 && '$bundle' extract dist/many-1.bundle --to many-out --pubkey keys/bundle.pub --quiet"
+if [ "$(cat many-out/payload/d299/f)" = 299 ]; then ok "all 300 directories extracted"; else not_ok "300 directories"; fi
+
 cat >src/broken.yaml <<'YAML'
 apiVersion: bundle/v1
 kind: Image

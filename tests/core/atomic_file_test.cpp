@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/atomic_file.h"
 #include "support/temp_dir.h"
@@ -42,4 +44,15 @@ TEST_CASE("replacing a symlink replaces the link, not its target", "[core][secur
     REQUIRE(write_file_atomically((dir / "link").string(), "new", 0644));
     CHECK(test::read_file(dir / "target") == "precious");
     CHECK_FALSE(std::filesystem::is_symlink(dir / "link"));
+}
+
+TEST_CASE("a temporary left by a killed writer is removed by the next one", "[core]") {
+    TempDir dir;
+    pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    ::waitpid(child, nullptr, 0);
+    auto stale = dir / (".a.tmp-" + std::to_string(child) + "-0");
+    test::write_file(stale, "half a file");
+    REQUIRE(write_file_atomically((dir / "a").string(), "whole", 0644));
+    CHECK_FALSE(std::filesystem::exists(stale));
 }

@@ -45,3 +45,19 @@ TEST_CASE("parallel_for reports the lowest failed item and stops", "[core]") {
 TEST_CASE("parallel_for with no items succeeds", "[core]") {
     REQUIRE(parallel_for(0, 2, [](std::size_t, unsigned) -> Status { return Error{Code::internal, "", ""}; }));
 }
+
+TEST_CASE("parallel_for stops when cancelled and says so", "[core]") {
+    std::atomic<bool> cancel{false};
+    std::atomic<int> ran{0};
+    Status status = parallel_for(
+        100000, 2,
+        [&](std::size_t i, unsigned) -> Status {
+            if (i == 10) cancel.store(true);
+            ran.fetch_add(1);
+            return {};
+        },
+        &cancel);
+    REQUIRE_FALSE(status);
+    CHECK(status.error().message == "interrupted");
+    CHECK(ran.load() < 100000);
+}

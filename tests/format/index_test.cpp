@@ -106,3 +106,22 @@ TEST_CASE("index: a size so large that offsets could wrap", "[format][index][sec
 TEST_CASE("index: a setuid bit in a mode", "[format][index][security]") {
     require_error(parse_edited("\"0644\"", "\"4755\""), Code::unsafe_path, "setuid");
 }
+
+TEST_CASE("index: a creation time in milliseconds", "[format][index]") {
+    require_error(parse_edited("\"created\":1700000000", "\"created\":1700000000000"), Code::structure, "out of range");
+}
+
+// Found by review: the writer silently cut a millisecond SOURCE_DATE_EPOCH to 11 octal digits and
+// wrote a bundle that every reader refused. It now refuses what a reader would refuse.
+TEST_CASE("check_index_fields refuses what no reader accepts", "[format][index]") {
+    Index index = sample();
+    CHECK(check_index_fields(index));
+    index.created = 1700000000000;
+    CHECK_FALSE(check_index_fields(index));
+    index = sample();
+    index.name = "\x1b]0;x";
+    CHECK_FALSE(check_index_fields(index));
+    index = sample();
+    index.chunk_size = 0;
+    CHECK_FALSE(check_index_fields(index));
+}

@@ -20,6 +20,7 @@ TEST_CASE("unsafe member paths are refused with a reason", "[format][path][secur
     for (const Case& c : {Case{"", "empty"}, Case{"/etc/x", "absolute"}, Case{"../x", "'..'"},
                           Case{"a/../../x", "'..'"}, Case{"a/./b", "'.'"}, Case{"a//b", "empty component"},
                           Case{"a/", "empty component"}, Case{"a\\b", "backslash"}, Case{"a\nb", "control"},
+                          Case{"caf\xc3\xa9", "printable ASCII"}, Case{"a\x9b[2J", "printable ASCII"},
                           Case{std::string(256, 'a'), "longer than"}}) {
         INFO(c.path);
         auto status = check_member_path(c.path);

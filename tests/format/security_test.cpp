@@ -509,6 +509,7 @@ TEST_CASE("a tampered signature is refused before any payload is read", "[format
     }
     format::WriteOptions options;
     options.name = "big";
+    options.arch = "amd64";
     options.created = kCreated;
     options.jobs = 2;
     options.key = &scene.key;
