@@ -21,12 +21,9 @@ struct ExtractFlags {
 };
 
 int run_extract(const ExtractFlags& flags) {
-    auto key = sign::load_public_key(flags.pubkey);
-    if (!key) return report(key.error());
-    auto bundle = format::open_bundle(flags.file, &*key);
+    auto bundle = format::open_bundle(flags.file, flags.pubkey);
     if (!bundle) return report(bundle.error());
-    std::atomic<std::uint64_t> total{0};
-    for (const auto& m : bundle->index.members) total += m.size;
+    std::atomic<std::uint64_t> total{format::payload_size(bundle->index)};
     Progress progress("extracting", total, flags.common.quiet);
     Status status = format::extract_bundle(*bundle, flags.to,
                                            {jobs_or_default(flags.common), flags.replace, &progress.done(), !flags.no_sync, &interrupted()});

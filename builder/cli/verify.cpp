@@ -18,12 +18,9 @@ struct VerifyFlags {
 };
 
 int run_verify(const VerifyFlags& flags) {
-    auto key = sign::load_public_key(flags.pubkey);
-    if (!key) return report(key.error());
-    auto bundle = format::open_bundle(flags.file, &*key);
+    auto bundle = format::open_bundle(flags.file, flags.pubkey);
     if (!bundle) return report(bundle.error());
-    std::atomic<std::uint64_t> total{0};
-    for (const auto& m : bundle->index.members) total += m.size;
+    std::atomic<std::uint64_t> total{format::payload_size(bundle->index)};
     Progress progress("verifying", total, flags.common.quiet);
     Status status = format::verify_members(*bundle, {jobs_or_default(flags.common), &progress.done(), &interrupted()});
     double seconds = progress.finish();

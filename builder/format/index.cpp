@@ -183,6 +183,12 @@ Status check_index_fields(const Index& index) {
     return {};
 }
 
+std::uint64_t payload_size(const Index& index) {
+    std::uint64_t total = 0;
+    for (const Member& m : index.members) total += m.size;
+    return total;
+}
+
 const char* kind_name(Kind kind) { return kind == Kind::directory ? "directory" : "file"; }
 
 std::string mode_string(std::uint32_t mode) {

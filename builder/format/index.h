@@ -56,6 +56,9 @@ inline std::uint64_t chunk_count(std::uint64_t size, std::uint64_t chunk_size) {
     return (size + chunk_size - 1) / chunk_size;
 }
 
+// The bytes of all members' data together.
+std::uint64_t payload_size(const Index& index);
+
 std::string serialize_index(const Index& index);
 
 // The rules for the index's own fields, shared by the writer (which refuses to write what a reader

@@ -143,4 +143,10 @@ Result<OpenBundle> open_bundle(const std::string& path, const sign::PublicKey* k
     return b;
 }
 
+Result<OpenBundle> open_bundle(const std::string& path, const std::string& key_file) {
+    auto key = sign::load_public_key(key_file);
+    if (!key) return std::move(key).error();
+    return open_bundle(path, &*key);
+}
+
 }  // namespace bundle::format

@@ -31,4 +31,7 @@ struct OpenBundle {
 // every caller that uses the payload passes a key.
 Result<OpenBundle> open_bundle(const std::string& path, const sign::PublicKey* key);
 
+// The same with the public key read from `key_file` (PEM or raw base64).
+Result<OpenBundle> open_bundle(const std::string& path, const std::string& key_file);
+
 }  // namespace bundle::format
