@@ -9,12 +9,15 @@
 namespace bundle::format {
 namespace {
 
+// ISO 8601 in UTC, or the bare number of seconds for a time gmtime_r cannot represent (a signed
+// index may say any 64-bit number; a year past 2^31 overflows struct tm).
 std::string utc_time(std::int64_t seconds) {
     std::time_t t = static_cast<std::time_t>(seconds);
-    std::tm tm {};
-    gmtime_r(&t, &tm);
+    std::tm tm{};
     char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (gmtime_r(&t, &tm) == nullptr ||
+        std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return std::to_string(seconds);
     return text;
 }
 
@@ -43,8 +46,7 @@ std::string human_size(std::uint64_t bytes) {
 
 std::string describe_text(const OpenBundle& b) {
     const Index& index = b.index;
-    std::uint64_t payload = 0;
-    for (const Member& m : index.members) payload += m.size;
+    std::uint64_t payload = payload_size(index);
     std::string out;
     out += "bundle     " + index.name + " version " + std::to_string(index.version) + " (" + index.arch + ")\n";
     out += "created    " + utc_time(index.created) + "\n";

@@ -1,5 +1,7 @@
 #include "format/signature.h"
 
+#include <algorithm>
+
 #include "format/member_path.h"
 
 namespace bundle::format {
@@ -10,6 +12,14 @@ constexpr std::string_view kSigTag = " sig=";
 
 Error signature_error(const std::string& message) {
     return Error{Code::signature, std::string(kSignatureName), message};
+}
+
+// A key id as encode_signature writes it. Anything else is refused before it is shown: the file
+// is not trusted, and its bytes could be escape sequences for the terminal that prints the error.
+bool is_key_id(std::string_view text) {
+    return text.size() == 16 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
 }
 
 }  // namespace
@@ -28,6 +38,8 @@ Status check_signature(std::string_view index_bytes, std::string_view text,
         text.back() != '\n')
         return signature_error("malformed signature (not a bundle-signature-v1 line)");
     std::string_view signer = text.substr(kPrefix.size(), kKeyIdLength);
+    if (!is_key_id(signer))
+        return signature_error("malformed signature (the key id is not 16 lowercase hex digits)");
     auto signature = sign::signature_from_base64(
         text.substr(kPrefix.size() + kKeyIdLength + kSigTag.size(), 88));
     if (!signature) return signature_error("malformed signature (bad base64)");

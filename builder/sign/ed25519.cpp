@@ -1,17 +1,19 @@
 #include "sign/ed25519.h"
 
+#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/atomic_file.h"
+#include "core/fd.h"
 #include "hash/sha256.h"
 
 namespace bundle::sign {
@@ -30,14 +32,81 @@ struct PkeyFree {
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
-Result<std::string> read_small_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return system_error(Code::io, path, "cannot open", errno);
-    std::ostringstream out;
-    out << in.rdbuf();
-    std::string text = out.str();
-    if (text.size() > 64 * 1024) return Error{Code::invalid_input, path, "too large for a key file"};
+constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
+
+enum class KeyFile { public_key, private_key };
+
+// Reads a key file into one buffer sized up front, so that no copy of a private key is left in
+// freed memory: the buffer never grows, and on failure it is cleansed before it is freed. Only a
+// regular file is read (not /dev/zero, a FIFO or a terminal, which could block or never end),
+// and at most one byte more than the limit. A private key must be private to its owner, as ssh
+// requires; that is checked on the open descriptor, so it is the file read that was checked.
+Result<std::string> read_key_file(const std::string& path, KeyFile kind) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (!fd.valid())
+        return system_error(Code::io, path, "cannot open the key file", errno);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0)
+        return system_error(Code::io, path, "cannot stat", errno);
+    if (!S_ISREG(st.st_mode))
+        return Error{Code::invalid_input, path, "not a regular file, so not a key file"};
+    if (kind == KeyFile::private_key && (st.st_mode & 077) != 0)
+        return Error{Code::invalid_input, path,
+                     "private key is readable by other users; run chmod 600 on it"};
+    std::string text(kMaxKeyFileBytes + 1, '\0');
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            OPENSSL_cleanse(text.data(), done);
+            return system_error(Code::io, path, "cannot read the key file", err);
+        }
+        if (n == 0)
+            break;
+        done += static_cast<std::size_t>(n);
+    }
+    if (done > kMaxKeyFileBytes) {
+        OPENSSL_cleanse(text.data(), done);
+        return Error{Code::invalid_input, path, "too large for a key file (more than 64 KiB)"};
+    }
+    text.resize(done);  // shrinking keeps the buffer in place
     return text;
+}
+
+// The bytes a memory BIO holds; nullopt if OpenSSL reports none or a negative length.
+std::optional<std::string_view> bio_contents(BIO* bio) {
+    char* data = nullptr;
+    long size = BIO_get_mem_data(bio, &data);
+    if (size <= 0 || data == nullptr)
+        return std::nullopt;
+    return std::string_view(data, static_cast<std::size_t>(size));
+}
+
+// A directory for a key pair: one that is missing is created with mode 0700, since it will hold
+// a private key (its missing parents get the umask's default); an existing one is left as is.
+Status make_key_folder(const std::string& dir) {
+    std::filesystem::path folder(dir);
+    if (!folder.has_filename())
+        folder = folder.parent_path();  // "keys/" is "keys"
+    if (folder.empty())
+        return {};  // the current folder
+    std::error_code ec;
+    if (folder.has_parent_path()) {
+        std::filesystem::create_directories(folder.parent_path(), ec);
+        if (ec)
+            return Error{Code::io, dir, "cannot create directory: " + ec.message()};
+    }
+    if (::mkdir(folder.c_str(), 0700) == 0)
+        return {};
+    if (errno != EEXIST)
+        return system_error(Code::io, dir, "cannot create directory", errno);
+    struct stat st {};
+    if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return Error{Code::io, dir, "exists and is not a directory"};
+    return {};
 }
 
 std::string base64(const unsigned char* data, std::size_t size) {
@@ -96,9 +165,10 @@ Result<std::string> PrivateKey::to_pem() const {
     if (!bio || PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr,
                                          nullptr) != 1)
         return Error{Code::internal, "openssl", "cannot encode the private key"};
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
+    auto pem = bio_contents(bio.get());
+    if (!pem)
+        return Error{Code::internal, "openssl", "cannot read the encoded private key"};
+    return std::string(*pem);
 }
 
 bool verify(const PublicKey& key, std::string_view message, const Signature& signature) {
@@ -131,6 +201,11 @@ std::optional<Signature> signature_from_base64(std::string_view text) {
         return std::nullopt;
     Signature signature{};
     std::copy(raw, raw + 64, signature.begin());
+    // The 86th character carries 2 bits of the last byte and 4 padding bits that EVP_DecodeBlock
+    // ignores, so 16 texts decode to each signature. Only the one canonical text is accepted:
+    // otherwise a signed bundle could be altered and still verify.
+    if (signature_base64(signature) != text)
+        return std::nullopt;
     return signature;
 }
 
@@ -138,9 +213,7 @@ std::string public_key_pem(const PublicKey& key) {
     PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
     BioPtr bio(BIO_new(BIO_s_mem()));
     if (!pkey || !bio || PEM_write_bio_PUBKEY(bio.get(), pkey.get()) != 1) return {};
-    char* data = nullptr;
-    long size = BIO_get_mem_data(bio.get(), &data);
-    return std::string(data, static_cast<std::size_t>(size));
+    return std::string(bio_contents(bio.get()).value_or(std::string_view{}));
 }
 
 Result<PublicKey> parse_public_key(std::string_view text, const std::string& where) {
@@ -166,16 +239,15 @@ Result<PublicKey> parse_public_key(std::string_view text, const std::string& whe
         return Error{Code::invalid_input, where,
                      "not a public key (expected PEM or the base64 of 32 bytes)"};
     std::copy(raw, raw + 32, key.begin());
+    // As for signatures: ignored padding bits or a missing '=' would let other texts pass.
+    if (public_key_base64(key) != trimmed)
+        return Error{Code::invalid_input, where,
+                     "not a public key (expected PEM or the base64 of 32 bytes)"};
     return key;
 }
 
 Result<PrivateKey> load_private_key(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) return system_error(Code::io, path, "cannot read key", errno);
-    if ((st.st_mode & 077) != 0)
-        return Error{Code::invalid_input, path,
-                     "private key is readable by other users; run chmod 600 on it"};
-    auto text = read_small_file(path);
+    auto text = read_key_file(path, KeyFile::private_key);
     if (!text) return std::move(text).error();
     auto key = PrivateKey::from_pem(*text, path);
     OPENSSL_cleanse(text->data(), text->size());
@@ -183,15 +255,14 @@ Result<PrivateKey> load_private_key(const std::string& path) {
 }
 
 Result<PublicKey> load_public_key(const std::string& path) {
-    auto text = read_small_file(path);
+    auto text = read_key_file(path, KeyFile::public_key);
     if (!text) return std::move(text).error();
     return parse_public_key(*text, path);
 }
 
 Result<KeyPairPaths> write_new_key_pair(const std::string& dir) {
+    BUNDLE_TRY(make_key_folder(dir));
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return Error{Code::io, dir, "cannot create directory: " + ec.message()};
     KeyPairPaths paths{(std::filesystem::path(dir) / "bundle.key").string(),
                        (std::filesystem::path(dir) / "bundle.pub").string()};
     for (const auto& p : {paths.private_key, paths.public_key}) {
@@ -200,13 +271,15 @@ Result<KeyPairPaths> write_new_key_pair(const std::string& dir) {
     }
     auto key = PrivateKey::generate();
     if (!key) return std::move(key).error();
+    std::string public_pem = public_key_pem(key->public_key());
+    if (public_pem.empty())
+        return Error{Code::internal, "openssl", "cannot encode the public key"};
     auto pem = key->to_pem();
     if (!pem) return std::move(pem).error();
     Status written = write_file_atomically(paths.private_key, *pem, 0600, Replace::forbidden);
     OPENSSL_cleanse(pem->data(), pem->size());
     BUNDLE_TRY(std::move(written));
-    BUNDLE_TRY(write_file_atomically(paths.public_key, public_key_pem(key->public_key()), 0644,
-                                     Replace::forbidden));
+    BUNDLE_TRY(write_file_atomically(paths.public_key, public_pem, 0644, Replace::forbidden));
     return paths;
 }
 

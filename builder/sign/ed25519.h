@@ -45,16 +45,21 @@ std::string key_id(const PublicKey& key);
 std::string public_key_pem(const PublicKey& key);
 std::string public_key_base64(const PublicKey& key);
 std::string signature_base64(const Signature& signature);
-// The 64 bytes of an 88-character base64 text; nullopt for anything else.
+// The 64 bytes of an 88-character base64 text in the one canonical form signature_base64 gives;
+// nullopt for anything else.
 std::optional<Signature> signature_from_base64(std::string_view text);
 
-// Loads a private key file, refusing one that other users can read (as ssh does).
+// Key files are regular files of at most 64 KiB; anything else (a device, a FIFO, a larger
+// file) is refused before it is read.
+// Loads a private key file, refusing one that other users can read (as ssh does). The buffer
+// that held the PEM text is cleansed before it is freed.
 Result<PrivateKey> load_private_key(const std::string& path);
 // Loads a public key file in PEM or raw-base64 form.
 Result<PublicKey> load_public_key(const std::string& path);
 Result<PublicKey> parse_public_key(std::string_view text, const std::string& where);
 
-// Writes DIR/bundle.key (0600) and DIR/bundle.pub (0644); refuses if either exists.
+// Writes DIR/bundle.key (0600) and DIR/bundle.pub (0644); refuses if either exists. A missing DIR
+// is created 0700 (it holds a secret); an existing one keeps its mode.
 struct KeyPairPaths {
     std::string private_key;
     std::string public_key;

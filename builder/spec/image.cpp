@@ -5,6 +5,8 @@
 #include <utility>
 
 #include "core/fd.h"
+#include "format/member_path.h"
+#include "hash/sha256.h"
 
 namespace bundle::spec {
 namespace {
@@ -13,7 +15,6 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t max_definition_size = 1024 * 1024;
 constexpr std::size_t max_image_name = 63;
-constexpr std::size_t max_dest = 255;  // a pax path may be longer, but not a name on most disks
 
 bool is_lower_or_digit(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
@@ -28,46 +29,6 @@ bool is_name(std::string_view text) {
             return false;
     }
     return true;
-}
-
-bool is_sha256(std::string_view text) {
-    if (text.size() != 64)
-        return false;
-    for (char c : text) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-    }
-    return true;
-}
-
-// Why `dest` cannot name a member of the bundle, or nullopt when it can.
-std::optional<std::string> dest_problem(std::string_view dest) {
-    if (dest.empty())
-        return "is empty";
-    if (dest.size() > max_dest)
-        return "is longer than " + std::to_string(max_dest) + " bytes";
-    if (dest.front() == '/')
-        return "must be relative (it starts with '/')";
-    for (char c : dest) {
-        auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f)
-            return "must not contain control characters";
-        if (c == '\\')
-            return "must not contain a backslash";
-    }
-    std::size_t start = 0;
-    while (start <= dest.size()) {
-        std::size_t end = std::min(dest.find('/', start), dest.size());
-        std::string_view part = dest.substr(start, end - start);
-        if (part.empty())
-            return "must not contain an empty component ('//' or a trailing '/')";
-        if (part == ".")
-            return "must not contain a '.' component";
-        if (part == "..")
-            return "must not contain a '..' component";
-        start = end + 1;
-    }
-    return std::nullopt;
 }
 
 std::optional<std::string> read_name(const Field& field, std::size_t max_length,
@@ -160,7 +121,7 @@ std::optional<std::string> read_sha256(const Field& field, YamlErrors& errors) {
     auto text = scalar_value(field, errors);
     if (!text)
         return std::nullopt;
-    if (!is_sha256(*text)) {
+    if (!hash::sha256_from_hex(*text)) {
         errors.add(field.value_at(errors),
                    "sha256 must be 64 lowercase hex digits, found " + quote_value(*text));
         return std::nullopt;
@@ -172,8 +133,12 @@ std::optional<std::string> read_dest(const Field& field, YamlErrors& errors) {
     auto text = scalar_value(field, errors);
     if (!text)
         return std::nullopt;
-    if (auto problem = dest_problem(*text)) {
-        errors.add(field.value_at(errors), "dest " + quote_value(*text) + " " + *problem);
+    // The extractor's own rule, so that a definition that passes here gives a bundle that
+    // extracts; its message names the broken part, the dest is shown escaped by quote_value.
+    if (auto safe = format::check_member_path(*text); !safe) {
+        errors.add(field.value_at(errors), "dest " + quote_value(*text) +
+                                               " is not a safe path inside the bundle (" +
+                                               safe.error().message + ")");
         return std::nullopt;
     }
     return text;

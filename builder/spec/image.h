@@ -16,10 +16,11 @@
 //       sha256: <64 hex digits>  # optional pin: the content must have this digest
 //   payload: payload/            # optional folder, relative to this file's folder
 //
-// `dest` is checked here, where the user can still fix it, with the same rules the bundle's
-// extractor enforces: relative, no "..", "." or empty components, no backslash, no control
-// characters, at most 255 bytes; and no two artifacts may install the same dest, or one inside
-// the other.
+// `dest` is checked here, where the user can still fix it, by the very rule the bundle's writer
+// and extractor enforce (format::check_member_path in format/member_path.h: relative, no "..",
+// "." or empty components, at most 255 bytes, and only the characters that rule allows); and no
+// two artifacts may install the same dest, or one inside the other. A `sha256` pin is read by
+// hash::sha256_from_hex, the parser the writer checks it with.
 #pragma once
 
 #include <cstdint>
