@@ -4,4 +4,6 @@ add_executable(bundle
   cli/keygen.cpp cli/build.cpp cli/verify.cpp cli/extract.cpp cli/inspect.cpp)
 target_include_directories(bundle PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(bundle PRIVATE bundle_build bundle_format CLI11::CLI11)
+# CLI11 is header-only: compiled once as a precompiled header instead of in every subcommand's file.
+target_precompile_headers(bundle PRIVATE <CLI/CLI.hpp>)
 target_compile_definitions(bundle PRIVATE BUNDLE_VERSION="${PROJECT_VERSION}")
