@@ -19,7 +19,10 @@ Result<format::Written> build_bundle(const BuildOptions& options) {
         std::uint64_t total = 0;
         std::error_code ec;
         for (const auto& source : *sources)
-            if (source.kind == format::Kind::file) total += std::filesystem::file_size(source.file, ec);
+            if (source.kind == format::Kind::file) {
+                std::uintmax_t size = std::filesystem::file_size(source.file, ec);
+                if (!ec) total += size;  // a missing file is reported by the writer, naming it
+            }
         options.total->store(total);
     }
 

@@ -36,11 +36,11 @@ void Progress::run() {
     if (wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) return;
     do {
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        draw(seconds, false);
+        draw(seconds);
     } while (!wake_.wait_for(lock, period, [this] { return stop_; }));
 }
 
-void Progress::draw(double seconds, bool /*final*/) {
+void Progress::draw(double seconds) {
     std::uint64_t done = done_.load(std::memory_order_relaxed);
     std::uint64_t total = total_.load(std::memory_order_relaxed);
     double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;

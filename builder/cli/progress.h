@@ -26,7 +26,7 @@ public:
 
 private:
     void run();
-    void draw(double seconds, bool final);
+    void draw(double seconds);
 
     std::string label_;
     std::atomic<std::uint64_t>& total_;
