@@ -10,11 +10,28 @@
 //   arch: amd64                  # amd64 or arm64
 //   artifacts:                   # optional, may be empty
 //     - name: big                # [a-z0-9][a-z0-9._-]*, unique in the image
-//       path: files/big.bin      # local source, relative to this file's folder
+//       path: files/big.bin      # local source, relative to this file's folder, or:
+//       url: https://host/big    # a download (http or https), or:
+//       helm: {repository: https://helm.cilium.io/, chart: cilium, version: 1.18.4}
+//                                # a chart: its URL and digest come from the repository's index.yaml
 //       dest: data/big.bin       # where it goes inside the bundle
 //       mode: "0644"             # optional, octal, at most 0777
-//       sha256: <64 hex digits>  # optional pin: the content must have this digest
+//       sha256: <64 hex digits>  # pin: the content must have this digest
+//       checksums: https://host/sha256sum-amd64.txt   # or: pin read from a sha256sum-style file,
+//                                # the line whose file name is the last component of `url`
+//       trust: first-use         # or: no pin; the first download's digest goes into the lock
+//   images:                      # optional: container images by group
+//     cilium:                    # group name, same rule as artifact names; the bundle gets
+//       - quay.io/cilium/cilium:v1.18.4            # images/<group>.oci.tar
+//       - quay.io/cilium/operator-generic:v1.18.4@sha256:<64 hex>
 //   payload: payload/            # optional folder, relative to this file's folder
+//
+// An artifact has exactly one of path, url and helm. A `path:` artifact may carry a sha256 pin.
+// A `url:` artifact needs exactly one pin source: sha256, checksums or `trust: first-use` (so
+// trust on first use is never the silent default). A `helm:` artifact takes its pin from the
+// index and may add no other. An image reference is checked by spec::parse_image_reference (spec/reference.h)'s rule
+// (registry host, repository, tag and/or @sha256 digest); a group must not be empty, and the
+// same reference twice in one group is an error.
 //
 // `dest` is checked here, where the user can still fix it, by the very rule the bundle's writer
 // and extractor enforce (format::check_member_path in format/member_path.h: relative, no "..",
@@ -35,13 +52,30 @@
 
 namespace bundle::spec {
 
+struct HelmChart {
+    std::string repository;  // http(s) URL of the chart repository (its index.yaml is under it)
+    std::string chart;
+    std::string version;
+};
+
 struct Artifact {
     std::string name;
-    std::filesystem::path source;  // `path:` resolved against the definition's folder
-    std::string dest;              // relative path inside the bundle
+    std::optional<std::filesystem::path> source;  // `path:` resolved against the definition's folder
+    std::optional<std::string> url;               // `url:`
+    std::optional<HelmChart> helm;                // `helm:`
+    std::string dest;                             // relative path inside the bundle
     std::uint32_t mode = 0644;
-    std::optional<std::string> sha256;  // 64 lowercase hex digits
-    Location where;                     // of the artifact's mapping
+    std::optional<std::string> sha256;     // 64 lowercase hex digits
+    std::optional<std::string> checksums;  // URL of a sha256sum-style file
+    bool trust_on_first_use = false;       // `trust: first-use`
+    Location where;                        // of the artifact's mapping
+};
+
+struct ImageGroup {
+    std::string name;
+    std::vector<std::string> references;  // as written
+    std::vector<Location> reference_at;   // one per reference
+    Location where;                       // of the group's key
 };
 
 struct Image {
@@ -49,6 +83,7 @@ struct Image {
     std::uint64_t version = 0;
     std::string arch;  // "amd64" or "arm64"
     std::vector<Artifact> artifacts;
+    std::vector<ImageGroup> images;                // in the order written
     std::optional<std::filesystem::path> payload;  // resolved against the definition's folder
     std::filesystem::path file;                    // the definition file itself
 };
