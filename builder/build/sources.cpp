@@ -46,7 +46,7 @@ Status add_payload(const std::filesystem::path& root, std::vector<format::Source
 Result<std::vector<format::Source>> collect_sources(const spec::Image& image) {
     std::vector<format::Source> sources;
     for (const spec::Artifact& artifact : image.artifacts) {
-        format::Source source{artifact.dest, format::Kind::file, artifact.mode, artifact.source.string(), {},
+        format::Source source{artifact.dest, format::Kind::file, artifact.mode, artifact.source ? artifact.source->string() : std::string(), {},
                               location(artifact)};
         if (artifact.sha256) {
             source.pin = hash::sha256_from_hex(*artifact.sha256);
