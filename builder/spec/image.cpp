@@ -4,9 +4,11 @@
 #include <map>
 #include <utility>
 
-#include "core/fd.h"
 #include "format/member_path.h"
-#include "hash/sha256.h"
+#include "spec/artifact_origin.h"
+#include "spec/image_groups.h"
+#include "spec/name.h"
+#include "spec/small_file.h"
 
 namespace bundle::spec {
 namespace {
@@ -15,21 +17,6 @@ namespace fs = std::filesystem;
 
 constexpr std::uint64_t max_definition_size = 1024 * 1024;
 constexpr std::size_t max_image_name = 63;
-
-bool is_lower_or_digit(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-// [a-z0-9][a-z0-9._-]*: safe in file names, URLs and Kubernetes labels alike.
-bool is_name(std::string_view text) {
-    if (text.empty() || !is_lower_or_digit(text.front()))
-        return false;
-    for (char c : text) {
-        if (!is_lower_or_digit(c) && c != '.' && c != '_' && c != '-')
-            return false;
-    }
-    return true;
-}
 
 std::optional<std::string> read_name(const Field& field, std::size_t max_length,
                                      YamlErrors& errors) {
@@ -117,18 +104,6 @@ std::optional<std::uint32_t> read_mode(const Field& field, YamlErrors& errors) {
     return mode;
 }
 
-std::optional<std::string> read_sha256(const Field& field, YamlErrors& errors) {
-    auto text = scalar_value(field, errors);
-    if (!text)
-        return std::nullopt;
-    if (!hash::sha256_from_hex(*text)) {
-        errors.add(field.value_at(errors),
-                   "sha256 must be 64 lowercase hex digits, found " + quote_value(*text));
-        return std::nullopt;
-    }
-    return text;
-}
-
 std::optional<std::string> read_dest(const Field& field, YamlErrors& errors) {
     auto text = scalar_value(field, errors);
     if (!text)
@@ -142,24 +117,6 @@ std::optional<std::string> read_dest(const Field& field, YamlErrors& errors) {
         return std::nullopt;
     }
     return text;
-}
-
-// A local path. A relative one is taken from the definition's folder, not the working
-// directory, so that a definition names the same files whatever folder the builder runs in.
-std::optional<fs::path> read_local_path(const Field& field, const fs::path& folder,
-                                        YamlErrors& errors) {
-    auto text = scalar_value(field, errors);
-    if (!text)
-        return std::nullopt;
-    if (text->empty() || text->find('\0') != std::string::npos) {
-        errors.add(field.value_at(errors),
-                   quote_value(field.key) + " must be a non-empty path without NUL bytes");
-        return std::nullopt;
-    }
-    fs::path path = (folder / *text).lexically_normal();
-    if (!path.has_filename() && path.has_relative_path())
-        path = path.parent_path();
-    return path;
 }
 
 // Stores a value that was read successfully; one that was not has already been reported.
@@ -180,15 +137,14 @@ ParsedArtifact read_artifact(const YAML::Node& node, const fs::path& folder, Yam
     ParsedArtifact parsed;
     Artifact& artifact = parsed.artifact;
     artifact.where = errors.at(node);
-    Mapping map =
-        Mapping::read(node, "artifact", {"name", "path", "dest", "mode", "sha256"}, errors);
+    Mapping map = Mapping::read(
+        node, "artifact",
+        {"name", "path", "url", "helm", "dest", "mode", "sha256", "checksums", "trust"}, errors);
     if (const Field* field = map.require("name", errors)) {
         assign(read_name(*field, std::string::npos, errors), artifact.name);
         if (!artifact.name.empty())
             parsed.name_at = field->value_at(errors);
     }
-    if (const Field* field = map.require("path", errors))
-        assign(read_local_path(*field, folder, errors), artifact.source);
     if (const Field* field = map.require("dest", errors)) {
         assign(read_dest(*field, errors), artifact.dest);
         if (!artifact.dest.empty())
@@ -196,8 +152,7 @@ ParsedArtifact read_artifact(const YAML::Node& node, const fs::path& folder, Yam
     }
     if (const Field* field = map.find("mode"))
         assign(read_mode(*field, errors), artifact.mode);
-    if (const Field* field = map.find("sha256"))
-        artifact.sha256 = read_sha256(*field, errors);
+    read_artifact_origin(map, folder, artifact, errors);
     return parsed;
 }
 
@@ -253,8 +208,40 @@ void check_unique_dests(const std::vector<ParsedArtifact>& artifacts, YamlErrors
     }
 }
 
+// Why `dest` collides with the archive the build writes for one of `groups`, or nullopt.
+std::optional<std::string> archive_conflict(const std::string& dest,
+                                            const std::vector<ImageGroup>& groups) {
+    for (const ImageGroup& group : groups) {
+        const std::string archive = group_archive(group.name);
+        const char* relation = nullptr;
+        if (dest == archive)
+            relation = " is ";
+        else if (dest.starts_with(archive + "/"))
+            relation = " is inside ";
+        else if (archive.starts_with(dest + "/"))
+            relation = " is a folder of ";
+        if (relation != nullptr)
+            return "dest " + quote_value(dest) + relation + "the archive " + quote_value(archive) +
+                   " that the build writes for image group " + quote_value(group.name) + " (line " +
+                   std::to_string(group.where.line) + ")";
+    }
+    return std::nullopt;
+}
+
+void check_group_archives(std::vector<ParsedArtifact>& artifacts,
+                          const std::vector<ImageGroup>& groups, YamlErrors& errors) {
+    for (ParsedArtifact& parsed : artifacts) {
+        if (!parsed.dest_at)
+            continue;
+        if (auto conflict = archive_conflict(parsed.artifact.dest, groups)) {
+            errors.add(*parsed.dest_at, std::move(*conflict));
+            parsed.dest_at.reset();  // reported once, not again as a clash with other dests
+        }
+    }
+}
+
 std::vector<Artifact> read_artifacts(const Field* field, const fs::path& folder,
-                                     YamlErrors& errors) {
+                                     const std::vector<ImageGroup>& groups, YamlErrors& errors) {
     if (field == nullptr || field->value.IsNull())
         return {};
     if (!field->value.IsSequence()) {
@@ -266,6 +253,7 @@ std::vector<Artifact> read_artifacts(const Field* field, const fs::path& folder,
     for (const YAML::Node& item : field->value)
         parsed.push_back(read_artifact(item, folder, errors));
     check_unique_names(parsed, errors);
+    check_group_archives(parsed, groups, errors);
     check_unique_dests(parsed, errors);
     std::vector<Artifact> artifacts;
     for (ParsedArtifact& item : parsed) artifacts.push_back(std::move(item.artifact));
@@ -288,7 +276,8 @@ Image read_image(const YAML::Node& root, const fs::path& file, YamlErrors& error
     Image image;
     image.file = file;
     Mapping top = Mapping::read(
-        root, "image", {"apiVersion", "kind", "name", "version", "arch", "artifacts", "payload"},
+        root, "image",
+        {"apiVersion", "kind", "name", "version", "arch", "artifacts", "images", "payload"},
         errors);
     if (!top.is_mapping())
         return image;
@@ -301,29 +290,11 @@ Image read_image(const YAML::Node& root, const fs::path& file, YamlErrors& error
     if (const Field* field = top.require("arch", errors))
         assign(read_arch(*field, errors), image.arch);
     const fs::path folder = file.parent_path();
-    image.artifacts = read_artifacts(top.find("artifacts"), folder, errors);
+    image.images = read_image_groups(top.find("images"), errors);
+    image.artifacts = read_artifacts(top.find("artifacts"), folder, image.images, errors);
     if (const Field* field = top.find("payload"))
         image.payload = read_local_path(*field, folder, errors);
     return image;
-}
-
-// The whole file, refusing one too large to be a hand-written definition before reading it.
-Result<std::string> read_definition(const fs::path& file) {
-    const std::string where = file.string();
-    auto fd = open_for_reading(where);
-    if (!fd)
-        return std::move(fd).error();
-    auto size = file_size(fd->get(), where);
-    if (!size)
-        return std::move(size).error();
-    if (*size > max_definition_size) {
-        return Error{
-            Code::invalid_input, where,
-            "image definition is " + std::to_string(*size) + " bytes, more than the 1 MiB allowed"};
-    }
-    std::string text(*size, '\0');
-    BUNDLE_TRY(pread_exact(fd->get(), text.data(), text.size(), 0, where));
-    return text;
 }
 
 }  // namespace
@@ -345,7 +316,7 @@ Result<Image> parse_image(std::string_view yaml_text, const fs::path& file) {
 }
 
 Result<Image> load_image(const fs::path& file) {
-    auto text = read_definition(file);
+    auto text = read_small_file(file, max_definition_size, "image definition", "1 MiB");
     if (!text)
         return std::move(text).error();
     return parse_image(*text, file);

@@ -46,12 +46,16 @@ struct LockedArtifact {
     std::string url;     // as fetched upstream (before any mirror)
     std::uint64_t size = 0;
     std::string sha256;  // 64 lowercase hex digits
+
+    bool operator==(const LockedArtifact&) const = default;
 };
 
 struct Descriptor {
     std::string digest;  // "sha256:" + 64 lowercase hex digits
     std::uint64_t size = 0;
     std::string media_type;
+
+    bool operator==(const Descriptor&) const = default;
 };
 
 struct LockedImage {
@@ -60,12 +64,16 @@ struct LockedImage {
     Descriptor top;         // what the reference resolved to: an index or a manifest
     Descriptor manifest;    // the platform's manifest (== top for a single manifest)
     std::vector<Descriptor> blobs;  // config first, then layers in order
+
+    bool operator==(const LockedImage&) const = default;
 };
 
 struct Lock {
     std::string image;  // the definition's name
     std::vector<LockedArtifact> artifacts;
     std::vector<LockedImage> images;
+
+    bool operator==(const Lock&) const = default;
 };
 
 // Strict parsing, every mistake at once as file:line:col (Code::invalid_input).

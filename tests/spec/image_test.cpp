@@ -102,12 +102,12 @@ TEST_CASE("an unknown key is reported at the key with the expected keys", "[spec
     CHECK(errors_of(with_artifacts("  - name: big\n"
                                    "    pth: files/big.bin\n"
                                    "    dest: data/big.bin\n")) ==
-          "images/demo.yaml:7:5: missing required key 'path' in artifact\n"
+          "images/demo.yaml:7:5: artifact needs one of 'path', 'url' or 'helm'\n"
           "images/demo.yaml:8:5: unknown key 'pth' in artifact (expected one of: name, path, "
-          "dest, mode, sha256)");
+          "url, helm, dest, mode, sha256, checksums, trust)");
     CHECK(errors_of(with_artifacts("") + "colour: red\n") ==
           "images/demo.yaml:7:1: unknown key 'colour' in image (expected one of: apiVersion, "
-          "kind, name, version, arch, artifacts, payload)");
+          "kind, name, version, arch, artifacts, images, payload)");
 }
 
 TEST_CASE("a key given twice in one mapping is reported at the second", "[spec][errors]") {
@@ -269,7 +269,7 @@ TEST_CASE("a file with three mistakes reports three lines in file order", "[spec
     CHECK(message ==
           "images/demo.yaml:4:10: version must be at least 1\n"
           "images/demo.yaml:8:5: unknown key 'pth' in artifact (expected one of: name, path, "
-          "dest, mode, sha256)\n"
+          "url, helm, dest, mode, sha256, checksums, trust)\n"
           "images/demo.yaml:11:11: mode must be an octal number such as \"0644\", found '0999'");
 }
 
