@@ -10,7 +10,8 @@
 // was computed over every byte and found equal to the pin. The XXH3 sidecar is corruption
 // detection, not security: a later run re-validates an entry at memory speed (XXH3 runs an order
 // of magnitude faster than SHA-256) instead of re-hashing it with SHA-256. An entry whose XXH3 or
-// size no longer matches is removed and fetched again.
+// size no longer matches is removed and fetched again. That check is also why entries are not
+// fsynced: one that a crash left torn is caught on its next use.
 //
 // Two runs may share the cache: each partial file is held with an exclusive flock while it is
 // written, so a second run waiting for the same content waits for it instead of downloading it

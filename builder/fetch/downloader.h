@@ -1,5 +1,5 @@
 // Parallel, resumable downloads into the cache, on libcurl's multi interface: one thread drives
-// at most `jobs` transfers at once (a fixed default of 6, since a download waits on the network,
+// at most `jobs` transfers at once (a fixed default of 8, since a download waits on the network,
 // not on the cores), HTTP/2 multiplexed where the server offers it.
 //
 // A download is trusted only by its digest. Every byte is hashed as it arrives; a resumed
@@ -50,7 +50,7 @@ struct Downloaded {
 };
 
 struct DownloadOptions {
-    unsigned jobs = 6;
+    unsigned jobs = 8;
     HttpOptions http;
     Progress* progress = nullptr;               // may be null
     const std::atomic<bool>* cancel = nullptr;  // set by SIGINT/SIGTERM; partials are kept

@@ -31,8 +31,12 @@ public:
     // The registry base the OCI client talks to instead of https://<registry>: it then requests
     // <base>/v2/<registry>/<repository>/... ; see oci/registry.h.
     const std::string& base() const { return base_; }
-    // Path of a mapped URL relative to the mirror root (what `bundle mirror` writes).
+    // Path of a mapped URL relative to the mirror root, as it appears in the mirror's URL
+    // (percent escapes kept).
     static Result<std::string> relative_path(const std::string& upstream);
+    // The same path as a file in a mirror folder (what `bundle mirror` writes): escapes decoded,
+    // as a web server or libcurl's file:// decodes them ("v1.36.0%2Bk3s1" -> "v1.36.0+k3s1").
+    static Result<std::string> disk_path(const std::string& upstream);
 
 private:
     std::string base_;  // without a trailing slash

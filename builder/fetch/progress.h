@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -32,5 +33,7 @@ public:
 
 // Writes to stderr in `style`; a null-object for quiet that still prints failures.
 std::unique_ptr<Progress> make_progress(ProgressStyle style);
+// The same, writing to `out` (tests capture it; `out` must outlive the object).
+std::unique_ptr<Progress> make_progress(ProgressStyle style, std::FILE* out);
 
 }  // namespace bundle::fetch

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# fetch_bench.sh: parallel fetch from a rate-limited loopback nginx (limit_rate per connection,
+# as a real CDN or mirror throttles one connection) against sequential `curl -o` of the same
+# files, in the same run; then the warm-cache case (a second run over the same cache).
+#
+# Usage: tests/bench/fetch_bench.sh [DRIVER] [--files N] [--mib N] [--rate R] [--jobs N] [--runs N]
+#                                   [--quick]
+#
+#   DRIVER    default: build-fetch-rel/tests/fetch_bench_driver (a Release build of the target
+#             fetch_bench_driver, which calls fetch::download_all as `bundle fetch` does)
+#   --files N number of files, default 8
+#   --mib N   size of each file in MiB, default 64
+#   --rate R  nginx limit_rate per connection, default 50m
+#   --jobs N  download_all's concurrency, default 8 (bundle's default). With equal files and a
+#             per-connection limit the ideal ratio is files / ceil(files / jobs): 4x for 8 files
+#             and 6 jobs, 8x with 8 jobs.
+#   --runs N  timed runs per figure (the median is quoted), default 3
+#   --quick   4 files of 16 MiB, 3 runs
+#
+# Prints medians and the ratio (target: download_all at least 5x faster than sequential curl),
+# and the warm-cache time (target: under 1 s, with no request reaching nginx). It exits 0 whether
+# targets are met or not, and non-zero only when something broke. Only 127.0.0.1 is contacted.
+set -euo pipefail
+
+die() { echo "fetch_bench: $*" >&2; exit 2; }
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+driver="" files=8 mib=64 rate=50m runs=3 jobs=8
+while [ $# -gt 0 ]; do
+    case $1 in
+        --files) [ $# -ge 2 ] || die "--files needs a value"; files=$2; shift 2 ;;
+        --mib) [ $# -ge 2 ] || die "--mib needs a value"; mib=$2; shift 2 ;;
+        --rate) [ $# -ge 2 ] || die "--rate needs a value"; rate=$2; shift 2 ;;
+        --runs) [ $# -ge 2 ] || die "--runs needs a value"; runs=$2; shift 2 ;;
+        --jobs) [ $# -ge 2 ] || die "--jobs needs a value"; jobs=$2; shift 2 ;;
+        --quick) files=4; mib=16; runs=3; shift ;;
+        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -*) die "unknown option $1 (see --help)" ;;
+        *) [ -z "$driver" ] || die "more than one driver given"; driver=$1; shift ;;
+    esac
+done
+for n in "$files" "$mib" "$runs" "$jobs"; do
+    case $n in '' | *[!0-9]* | 0) die "counts are whole numbers >= 1" ;; esac
+done
+[ -n "$driver" ] || driver=$repo/build-fetch-rel/tests/fetch_bench_driver
+[ -x "$driver" ] || die "no driver at $driver (cmake --build <release build> --target fetch_bench_driver)"
+for tool in curl sha256sum python3 awk head; do
+    command -v "$tool" >/dev/null || die "$tool is missing"
+done
+nginx=/usr/sbin/nginx
+[ -x "$nginx" ] || die "nginx is missing (apt-get install nginx-light)"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/fetch-bench.XXXXXX")
+nginx_pid=""
+cleanup() {
+    if [ -n "$nginx_pid" ]; then kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$work/www" "$work/nginx"
+echo "fetch_bench: generating $files files of $mib MiB" >&2
+: >"$work/list"
+for i in $(seq 1 "$files"); do
+    head -c $((mib * 1048576)) /dev/urandom >"$work/www/file$i"
+    sum=$(sha256sum "$work/www/file$i" | awk '{print $1}')
+    echo "http://127.0.0.1:$port/file$i $sum $((mib * 1048576))" >>"$work/list"
+done
+
+cat >"$work/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log $work/nginx/access.log;
+  client_body_temp_path $work/nginx/client_body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  default_type application/octet-stream;
+  sendfile on;
+  server {
+    listen 127.0.0.1:$port;
+    root $work/www;
+    limit_rate $rate;
+  }
+}
+EOF
+"$nginx" -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
+nginx_pid=$!
+for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.05
+done
+requests() { wc -l <"$work/nginx/access.log"; }
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+curl_times=() bundle_times=() warm_times=() warm_requests=()
+for run in $(seq 1 "$runs"); do
+    rm -rf "$work/curl"; mkdir -p "$work/curl"
+    start=$(now)
+    while read -r url _ _; do curl -sS --fail -o "$work/curl/$(basename "$url")" "$url"; done <"$work/list"
+    curl_times+=("$(awk -v a="$start" -v b="$(now)" 'BEGIN {print b - a}')")
+    rm -rf "$work/curl"
+
+    rm -rf "$work/cache"
+    out=$("$driver" "$work/cache" "$work/list" "$jobs")
+    bundle_times+=("$(echo "$out" | sed -n 's/^seconds=\([0-9.]*\).*/\1/p')")
+
+    before=$(requests)
+    out=$("$driver" "$work/cache" "$work/list" "$jobs")
+    warm_times+=("$(echo "$out" | sed -n 's/^seconds=\([0-9.]*\).*/\1/p')")
+    warm_requests+=("$(($(requests) - before))")
+    echo "fetch_bench: run $run: curl ${curl_times[-1]} s, download_all ${bundle_times[-1]} s, warm ${warm_times[-1]} s (${warm_requests[-1]} requests)" >&2
+done
+
+curl_median=$(printf '%s\n' "${curl_times[@]}" | median)
+bundle_median=$(printf '%s\n' "${bundle_times[@]}" | median)
+warm_median=$(printf '%s\n' "${warm_times[@]}" | median)
+warm_max_requests=$(printf '%s\n' "${warm_requests[@]}" | sort -n | tail -1)
+ratio=$(awk -v a="$curl_median" -v b="$bundle_median" 'BEGIN {printf "%.2f", a / b}')
+verdict() { if awk -v v="$1" -v t="$2" 'BEGIN {exit !(v >= t)}'; then echo MET; else echo MISSED; fi; }
+
+echo "fetch from loopback nginx, $files x $mib MiB, limit_rate $rate per connection, median of $runs runs"
+echo "  sequential curl -o:   $curl_median s"
+echo "  download_all (jobs $jobs): $bundle_median s"
+echo "  ratio:                ${ratio}x (target >= 5x: $(verdict "$ratio" 5))"
+warm_ok=MISSED
+if awk -v w="$warm_median" 'BEGIN {exit !(w < 1)}' && [ "$warm_max_requests" = 0 ]; then warm_ok=MET; fi
+echo "  warm cache:           $warm_median s, $warm_max_requests requests (target < 1 s and none: $warm_ok)"
