@@ -43,7 +43,7 @@ struct RegistryOptions {
     std::string docker_config;                // path of config.json; empty: ~/.docker/config.json
     fetch::Progress* progress = nullptr;
     const std::atomic<bool>* cancel = nullptr;
-    unsigned jobs = 6;
+    unsigned jobs = 8;
 };
 
 // Resolves `reference` for linux/<arch>: fetches the top-level index or manifest and the chosen

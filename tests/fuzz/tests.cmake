@@ -16,3 +16,4 @@ function(bundle_fuzz_target name)
 endfunction()
 
 bundle_fuzz_target(index LIBS bundle_format)
+bundle_fuzz_target(lock LIBS bundle_spec)
