@@ -1,2 +1,3 @@
-bundle_subsystem(build build/sources.cpp build/build.cpp)
-target_link_libraries(bundle_build PUBLIC bundle_format bundle_spec)
+bundle_subsystem(build build/sources.cpp build/build.cpp build/context.cpp build/resolve.cpp
+  build/materials.cpp build/mirror.cpp)
+target_link_libraries(bundle_build PUBLIC bundle_format bundle_spec bundle_fetch bundle_oci)

@@ -43,16 +43,37 @@ Status add_payload(const std::filesystem::path& root, std::vector<format::Source
 
 }  // namespace
 
-Result<std::vector<format::Source>> collect_sources(const spec::Image& image) {
+std::string image_archive_member(const std::string& group) { return "images/" + group + ".oci.tar"; }
+
+Result<std::vector<format::Source>> collect_sources(const spec::Image& image, const Fetched& fetched) {
     std::vector<format::Source> sources;
     for (const spec::Artifact& artifact : image.artifacts) {
-        format::Source source{artifact.dest, format::Kind::file, artifact.mode, artifact.source ? artifact.source->string() : std::string(), {},
-                              location(artifact)};
-        if (artifact.sha256) {
-            source.pin = hash::sha256_from_hex(*artifact.sha256);
+        format::Source source{artifact.dest, format::Kind::file, artifact.mode, {}, {}, location(artifact)};
+        std::optional<std::string> pin = artifact.sha256;
+        if (artifact.source) {
+            source.file = artifact.source->string();
+        } else {
+            auto found = fetched.materials ? fetched.materials->artifacts.find(artifact.name)
+                                           : std::map<std::string, std::filesystem::path>::const_iterator{};
+            if (!fetched.materials || found == fetched.materials->artifacts.end() || !fetched.lock)
+                return Error{Code::internal, location(artifact), "artifact was not fetched"};
+            source.file = found->second.string();
+            for (const spec::LockedArtifact& locked : fetched.lock->artifacts)
+                if (locked.name == artifact.name) pin = locked.sha256;
+        }
+        if (pin) {
+            source.pin = hash::sha256_from_hex(*pin);
             if (!source.pin) return Error{Code::invalid_input, location(artifact), "sha256 pin is not 64 hex digits"};
         }
         sources.push_back(std::move(source));
+    }
+    for (const spec::ImageGroup& group : image.images) {
+        auto archive = fetched.archives.find(group.name);
+        if (archive == fetched.archives.end())
+            return Error{Code::internal, group.name, "image group was not archived"};
+        sources.push_back(format::Source{image_archive_member(group.name), format::Kind::file, 0644,
+                                         archive->second.string(), {},
+                                         spec::to_string(group.where) + " (images '" + group.name + "')"});
     }
     if (image.payload) BUNDLE_TRY(add_payload(*image.payload, sources));
     return sources;

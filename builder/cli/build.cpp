@@ -7,6 +7,7 @@
 #include "build/build.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/fetch_flags.h"
 #include "cli/process.h"
 #include "cli/progress.h"
 #include "format/inspect.h"
@@ -18,7 +19,9 @@ struct BuildFlags {
     std::string image;
     std::string out = "dist";
     std::string key;
+    bool locked = false;
     Common common;
+    FetchFlags fetch;
 };
 
 // SOURCE_DATE_EPOCH (reproducible-builds.org) fixes the creation time and every member's mtime.
@@ -37,10 +40,14 @@ Result<std::int64_t> creation_time() {
 int run_build(const BuildFlags& flags) {
     auto created = creation_time();
     if (!created) return report(created.error());
+    auto downloads = make_fetch_progress(flags.fetch, flags.common.quiet);
     std::atomic<std::uint64_t> total{0};
+    build::BuildOptions options{flags.image, flags.out, flags.key,     *created, jobs_or_default(flags.common),
+                                nullptr,     &total,    &interrupted(), flags.locked,
+                                fetch_settings(flags.fetch, downloads.get())};
+    // The hashing progress starts when the downloads are done: it reads `total`, set then.
     Progress progress("building", total, flags.common.quiet);
-    build::BuildOptions options{flags.image, flags.out,      flags.key, *created, jobs_or_default(flags.common),
-                                &progress.done(), &total, &interrupted()};
+    options.progress = &progress.done();
     auto written = build::build_bundle(options);
     double seconds = progress.finish();
     if (!written) return report(written.error());
@@ -58,8 +65,13 @@ void add_build(CLI::App& app, Run& run) {
     command->add_option("--out", flags->out, "Output folder; the bundle is <name>-<version>.bundle")
         ->capture_default_str();
     command->add_option("--key", flags->key, "Ed25519 signing key (from `bundle keygen`)")->required();
+    command->add_flag("--locked", flags->locked,
+                      "Use <name>.lock.yaml beside the definition and download nothing it does not name");
     add_common(*command, flags->common);
-    command->footer("\nThe same inputs and SOURCE_DATE_EPOCH give the same bytes. The bundle appears\n"
+    add_fetch_flags(*command, flags->fetch, "--downloads");
+    command->footer("\nArtifacts given by URL and container images are downloaded into the cache first\n"
+                    "(see `bundle fetch --help`); without --locked their pins are resolved afresh.\n"
+                    "The same inputs and SOURCE_DATE_EPOCH give the same bytes. The bundle appears\n"
                     "under its name only once complete. An interrupted build (Ctrl-C, SIGTERM)\n"
                     "removes its temporary file; one left by a killed build is removed by the next.");
     command->callback([&run, flags] { run = [flags] { return run_build(*flags); }; });

@@ -14,6 +14,9 @@ void add_build(CLI::App& app, Run& run);
 void add_verify(CLI::App& app, Run& run);
 void add_extract(CLI::App& app, Run& run);
 void add_inspect(CLI::App& app, Run& run);
+void add_lock(CLI::App& app, Run& run);
+void add_fetch(CLI::App& app, Run& run);
+void add_mirror(CLI::App& app, Run& run);
 
 // Options several commands share.
 struct Common {

@@ -30,13 +30,17 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", BUNDLE_VERSION);
     app.footer(std::string("\nTypical use:\n"
                            "  bundle keygen --out secrets\n"
-                           "  bundle build --image images/demo.yaml --out dist --key secrets/bundle.key\n"
+                           "  bundle lock --image images/demo.yaml\n"
+                           "  bundle build --image images/demo.yaml --locked --out dist --key secrets/bundle.key\n"
                            "  bundle verify dist/demo-1.bundle --pubkey secrets/bundle.pub\n"
                            "  bundle extract dist/demo-1.bundle --to /opt/demo --pubkey secrets/bundle.pub\n\n") +
                kExitCodeHelp);
 
     Run run;
     add_keygen(app, run);
+    add_lock(app, run);
+    add_fetch(app, run);
+    add_mirror(app, run);
     add_build(app, run);
     add_verify(app, run);
     add_extract(app, run);

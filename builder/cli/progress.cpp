@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
 
 #include "format/inspect.h"
 
@@ -34,9 +35,12 @@ void Progress::run() {
     const auto period = terminal_ ? std::chrono::milliseconds(250) : std::chrono::seconds(5);
     std::unique_lock lock(mutex_);
     if (wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) return;
+    // Nothing is drawn until the total is known (a build downloads first, with a reporter of its
+    // own), and the rate counts from then.
+    std::optional<std::chrono::steady_clock::time_point> counting;
     do {
-        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-        draw(seconds);
+        if (!counting && total_.load(std::memory_order_relaxed) > 0) counting = std::chrono::steady_clock::now();
+        if (counting) draw(std::chrono::duration<double>(std::chrono::steady_clock::now() - *counting).count());
     } while (!wake_.wait_for(lock, period, [this] { return stop_; }));
 }
 

@@ -45,7 +45,13 @@ struct Project {
     }
 
     Result<format::Written> build(const std::string& out = "dist") const {
-        return build::build_bundle({(dir / "demo.yaml").string(), (dir / out).string(), key, 1700000000, 2});
+        build::BuildOptions options;
+        options.image = (dir / "demo.yaml").string();
+        options.out_dir = (dir / out).string();
+        options.key = key;
+        options.created = 1700000000;
+        options.jobs = 2;
+        return build::build_bundle(options);
     }
 };
 

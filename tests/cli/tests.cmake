@@ -1,1 +1,2 @@
 add_test(NAME "cli: end to end" COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/cli_test.sh $<TARGET_FILE:bundle>)
+add_test(NAME "cli: fetching end to end" COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/cli/fetch_cli_test.sh $<TARGET_FILE:bundle>)
