@@ -124,6 +124,38 @@ expect 3 "build --locked refuses a lock that disagrees" "$bundle" build --image 
 has err.txt "data" "the disagreement names the artifact"
 rm -f src/changed.yaml src/changed.lock.yaml
 
+# A fetch killed mid-way resumes: the rerun asks only for the bytes not yet verified.
+head -c 3000000 /dev/urandom >slow.bin
+mkdir -p slow-www && cp slow.bin slow-www/
+start_nginx "$work/nginx-slow" "$work/slow-www" 1000000 || exit 1
+cat >src/slow.yaml <<YAML
+apiVersion: bundle/v1
+kind: Image
+name: slow
+version: 1
+arch: amd64
+artifacts:
+  - name: slow
+    url: $nginx_url/slow.bin
+    sha256: $(sha256sum slow.bin | cut -d' ' -f1)
+    dest: slow.bin
+YAML
+"$bundle" fetch --image src/slow.yaml --cache slow-cache --quiet >/dev/null 2>&1 &
+fetch_pid=$!
+sleep 1.5
+kill -9 "$fetch_pid" 2>/dev/null
+wait "$fetch_pid" 2>/dev/null
+if ls slow-cache/partial/*.part >/dev/null 2>&1; then ok "a killed fetch leaves its partial download"; else not_ok "a killed fetch leaves its partial download"; fi
+expect 0 "the rerun completes" "$bundle" fetch --image src/slow.yaml --cache slow-cache --quiet
+if python3 - "$work/nginx-slow/access.log" <<'PY'; then ok "the rerun asked only for the bytes after its partial file"; else not_ok "the rerun asked only for the bytes after its partial file"; sed 's/^/#   /' "$work/nginx-slow/access.log"; fi
+import sys
+lines = [l.split() for l in open(sys.argv[1]) if l.startswith("/slow.bin")]
+if len(lines) != 2 or not lines[1][1].startswith("bytes="):
+    sys.exit(1)
+start = int(lines[1][1][len("bytes="):].rstrip("-"))
+sys.exit(0 if 0 < start < 3000000 and int(lines[1][2]) == 3000000 - start else 1)
+PY
+
 # The upstreams go away.
 stop_servers
 export XDG_CACHE_HOME="$work/cache-offline"

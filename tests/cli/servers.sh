@@ -25,9 +25,11 @@ sys.exit(1)
 PY
 }
 
-# start_nginx DIR ROOT: serves ROOT on a free port; sets nginx_port and nginx_url
+# start_nginx DIR ROOT [RATE]: serves ROOT on a free port, RATE bytes/s per connection at most
+# (nginx's limit_rate; 0, the default, is unlimited); sets nginx_port and nginx_url. DIR/access.log
+# has one line per request: "<uri> <Range header> <body bytes sent>".
 start_nginx() {
-  dir=$1 root=$2
+  dir=$1 root=$2 rate=${3:-0}
   mkdir -p "$dir/tmp"
   nginx_port=$(free_port)
   cat >"$dir/nginx.conf" <<CONF
@@ -38,7 +40,8 @@ pid $dir/nginx.pid;
 error_log $dir/error.log;
 events { worker_connections 64; }
 http {
-  access_log $dir/access.log;
+  log_format ranges '\$uri \$http_range \$body_bytes_sent';
+  access_log $dir/access.log ranges;
   client_body_temp_path $dir/tmp/body;
   proxy_temp_path $dir/tmp/proxy;
   fastcgi_temp_path $dir/tmp/fastcgi;
@@ -48,6 +51,7 @@ http {
   server {
     listen 127.0.0.1:$nginx_port;
     root $root;
+    limit_rate $rate;
   }
 }
 CONF

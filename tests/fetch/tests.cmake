@@ -6,6 +6,3 @@ target_compile_definitions(fetch_tests PRIVATE
   BUNDLE_FAULTY_SERVER="${CMAKE_CURRENT_SOURCE_DIR}/fetch/faulty_server.py")
 target_include_directories(fetch_tests PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/fetch)
 
-# The benchmark's driver (tests/bench/fetch_bench.sh): download_all over URLs and digests.
-add_executable(fetch_bench_driver bench/fetch_driver.cpp)
-target_link_libraries(fetch_bench_driver PRIVATE bundle_fetch)
