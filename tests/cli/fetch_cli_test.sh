@@ -82,6 +82,10 @@ artifacts:
     url: $nginx_url/other/data.bin
     sha256: $data_sha
     dest: data/data.bin
+  - name: extra
+    url: $nginx_url/releases/v1.0%2Bk1/tool-extra
+    trust: first-use
+    dest: bin/tool-extra
   - name: chart
     helm: {repository: $nginx_url/charts, chart: demo, version: 1.2.3}
     dest: charts/demo-1.2.3.tgz
@@ -96,6 +100,7 @@ expect 0 "lock resolves every pin" "$bundle" lock --image src/demo.yaml
 has src/demo.lock.yaml "$data_sha" "the lock records the inline pin"
 has src/demo.lock.yaml "$(sha256sum "www/releases/v1.0+k1/tool" | cut -d' ' -f1)" "the lock records the pin from the checksum file"
 has src/demo.lock.yaml "$chart_sha" "the lock records the chart's digest from the index"
+has src/demo.lock.yaml "$(sha256sum "www/releases/v1.0+k1/tool-extra" | cut -d' ' -f1)" "trust on first use records what arrived"
 has src/demo.lock.yaml "size: 2500000" "the lock records sizes"
 has src/demo.lock.yaml "reference: $registry/demo/app:v1" "the lock records the image reference"
 cp src/demo.lock.yaml first.lock
