@@ -47,16 +47,18 @@ struct StateFree {
     void operator()(XXH3_state_t* state) const { XXH3_freeState(state); }
 };
 
+// Never through a link: a link in sha256/ is not an entry, whatever its target holds.
 Result<Fingerprint> fingerprint(const fs::path& file) {
-    auto fd = open_for_reading(file.string());
-    if (!fd) return std::move(fd).error();
+    int raw = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (raw < 0) return system_error(Code::io, file.string(), "cannot open for reading", errno);
+    UniqueFd fd(raw);
     std::unique_ptr<XXH3_state_t, StateFree> state(XXH3_createState());
     if (!state || XXH3_64bits_reset(state.get()) != XXH_OK)
         return Error{Code::internal, file.string(), "cannot start XXH3"};
     std::vector<char> buffer(1 << 20);
     Fingerprint result;
     for (;;) {
-        ssize_t got = ::read(fd->get(), buffer.data(), buffer.size());
+        ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) return system_error(Code::io, file.string(), "read failed", errno);
         if (got == 0) break;
@@ -107,8 +109,10 @@ fs::path sidecar_of(const fs::path& entry) {
     return sidecar;
 }
 
-// True when the entry's content still matches its sidecar.
+// True when the entry is a regular file (not a link) whose content still matches its sidecar.
 Result<bool> entry_intact(const fs::path& entry) {
+    struct stat st {};
+    if (::lstat(entry.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
     auto recorded = read_small(sidecar_of(entry));
     if (!recorded) return std::move(recorded).error();
     if (!*recorded) return false;
@@ -117,6 +121,24 @@ Result<bool> entry_intact(const fs::path& entry) {
     auto actual = fingerprint(entry);
     if (!actual) return std::move(actual).error();
     return *actual == *expected;
+}
+
+// Entries are trusted by their XXH3, which is no defence against someone who can write them:
+// every folder of the cache must be ours and writable by nobody else. Otherwise another user
+// who created the folder first (the /tmp fallback of default_root()) could plant content under
+// a pinned digest.
+Status check_private(const fs::path& dir) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) return system_error(Code::io, dir.string(), "cannot stat", errno);
+    if (!S_ISDIR(st.st_mode)) return Error{Code::io, dir.string(), "not a folder"};
+    if (st.st_uid != ::geteuid())
+        return Error{Code::unsafe_path, dir.string(),
+                     "the cache folder belongs to another user (uid " + std::to_string(st.st_uid) +
+                         "); its content cannot be trusted"};
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return Error{Code::unsafe_path, dir.string(),
+                     "the cache folder is writable by other users; its content cannot be trusted (chmod go-w)"};
+    return {};
 }
 
 Status remove_if_present(const fs::path& file) {
@@ -132,7 +154,10 @@ fs::path Cache::default_root() {
     if (xdg != nullptr && xdg[0] == '/') return fs::path(xdg) / "bundle";  // relative: ignored, per XDG
     const char* home = std::getenv("HOME");
     if (home != nullptr && home[0] != '\0') return fs::path(home) / ".cache" / "bundle";
-    return fs::temp_directory_path() / ("bundle-cache-" + std::to_string(::getuid()));
+    // Last resort, in a shared folder: open() refuses it if another user created it first.
+    std::error_code ec;
+    fs::path temp = fs::temp_directory_path(ec);
+    return (ec ? fs::path("/tmp") : temp) / ("bundle-cache-" + std::to_string(::geteuid()));
 }
 
 Result<Cache> Cache::open(const fs::path& root) {
@@ -142,9 +167,8 @@ Result<Cache> Cache::open(const fs::path& root) {
             fs::create_directories(dir, ec);
             if (ec) return Error{Code::io, dir.string(), "cannot create the cache folder: " + ec.message()};
             if (::chmod(dir.c_str(), 0700) != 0) return system_error(Code::io, dir.string(), "cannot set mode", errno);
-        } else if (!fs::is_directory(dir, ec)) {
-            return Error{Code::io, dir.string(), "not a folder"};
         }
+        BUNDLE_TRY(check_private(dir));
     }
     return Cache(root);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <mutex>
 #include <random>
+#include <string_view>
 
 namespace bundle::fetch::detail {
 
@@ -36,7 +37,7 @@ Result<Easy> make_easy(const std::string& url, const std::vector<std::string>& h
     BUNDLE_TRY(set_option(e, CURLOPT_URL, url.c_str()));
     BUNDLE_TRY(set_option(e, CURLOPT_ERRORBUFFER, error_buffer));
     BUNDLE_TRY(set_option(e, CURLOPT_PROTOCOLS_STR, "http,https,file"));
-    BUNDLE_TRY(set_option(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
+    BUNDLE_TRY(set_option(e, CURLOPT_REDIR_PROTOCOLS_STR, redirect_protocols(url)));
     BUNDLE_TRY(set_option(e, CURLOPT_FOLLOWLOCATION, 1L));
     BUNDLE_TRY(set_option(e, CURLOPT_MAXREDIRS, 10L));
     BUNDLE_TRY(set_option(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS)));
@@ -55,21 +56,19 @@ Result<Easy> make_easy(const std::string& url, const std::vector<std::string>& h
     return easy;
 }
 
-std::string redact_url(const std::string& url) {
-    std::size_t scheme = url.find("://");
-    if (scheme == std::string::npos) return url;
-    std::size_t start = scheme + 3;
-    std::size_t end = url.find_first_of("/?#", start);
-    if (end == std::string::npos) end = url.size();
-    std::size_t at = url.rfind('@', end - 1);
-    if (at == std::string::npos || at < start) return url;
-    return url.substr(0, start) + url.substr(at + 1);
-}
-
 bool is_file_url(const std::string& url) {
     return url.size() >= 7 && std::equal(url.begin(), url.begin() + 7, "file://", [](char a, char b) {
                return std::tolower(static_cast<unsigned char>(a)) == b;
            });
+}
+
+const char* redirect_protocols(const std::string& url) {
+    constexpr std::string_view https = "https://";
+    bool secure = url.size() >= https.size() &&
+                  std::equal(https.begin(), https.end(), url.begin(), [](char a, char b) {
+                      return a == std::tolower(static_cast<unsigned char>(b));
+                  });
+    return secure ? "https" : "http,https";
 }
 
 bool retryable(CURLcode code) {
@@ -130,3 +129,18 @@ double retry_after(CURL* easy) {
 }
 
 }  // namespace bundle::fetch::detail
+
+namespace bundle::fetch {
+
+std::string redact_url(const std::string& url) {
+    std::size_t scheme = url.find("://");
+    if (scheme == std::string::npos) return url;
+    std::size_t start = scheme + 3;
+    std::size_t end = url.find_first_of("/?#", start);
+    if (end == std::string::npos) end = url.size();
+    std::size_t at = url.rfind('@', end - 1);
+    if (at == std::string::npos || at < start) return url;
+    return url.substr(0, start) + url.substr(at + 1);
+}
+
+}  // namespace bundle::fetch

@@ -3,7 +3,7 @@
 // variables (libcurl's defaults, never overridden), verification on, HTTP/2 over TLS where
 // offered, a connect timeout and a low-speed cut, at most 10 redirects that never carry an
 // Authorization header to another host (libcurl's default), and only http, https and file
-// (redirects only to http and https: a server must not point us at a local file).
+// (redirects never to a local file, and from https never down to http).
 //
 // Also here: RAII owners for libcurl's handles, the retry policy both callers share, and the
 // error that names a URL without its credentials.
@@ -61,10 +61,15 @@ Status set_multi_option(CURLM* multi, CURLMoption option, T value) {
 Result<Easy> make_easy(const std::string& url, const std::vector<std::string>& headers,
                        const HttpOptions& options, HeaderList& list, char* error_buffer);
 
-// `url` without user:password@ (for messages and logs).
-std::string redact_url(const std::string& url);
+using fetch::redact_url;  // http.h
 
 bool is_file_url(const std::string& url);
+
+// What a redirect from `url` may lead to. From https only https: otherwise the server, or
+// anyone it points at, could move a checksum file, a manifest by tag or a trust-on-first-use
+// download to plain HTTP, where whoever sits on the path can change it. From http (loopback,
+// an insecure registry, a mirror the user named) http or https.
+const char* redirect_protocols(const std::string& url);
 
 // True for transport failures worth another attempt (connection refused or reset, timeouts,
 // DNS failures, a body cut short) and false for those that will fail the same way again

@@ -49,4 +49,8 @@ struct Response {
 // URL (without credentials) and, when the host could not be reached, suggesting --mirror.
 Result<Response> get(const Request& request, const HttpOptions& options = {});
 
+// `url` without user:password@, for messages and logs: a mirror or registry URL may carry
+// credentials, and an Error or a progress line must never show them.
+std::string redact_url(const std::string& url);
+
 }  // namespace bundle::fetch

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "fetch/http.h"
+
 namespace bundle::oci {
 
 std::string host_of(const std::string& registry) {
@@ -37,6 +39,10 @@ std::string registry_scheme(const std::string& registry,
     return insecure ? "http" : "https";
 }
 
+std::string Endpoint::shown_url(const std::string& suffix) const {
+    return fetch::redact_url(url(suffix));
+}
+
 Endpoint endpoint_for(const spec::ImageReference& reference,
                       const std::vector<std::string>& insecure_hosts, const fetch::Mirror* mirror) {
     Endpoint endpoint;
@@ -44,10 +50,10 @@ Endpoint endpoint_for(const spec::ImageReference& reference,
         endpoint.base = mirror->base();
         endpoint.repository = reference.registry + "/" + reference.repository;
         endpoint.is_file = endpoint.base.rfind("file://", 0) == 0;
-        auto rest = endpoint.base.find("://");
-        std::string after =
-            rest == std::string::npos ? endpoint.base : endpoint.base.substr(rest + 3);
-        endpoint.host = after.substr(0, after.find('/'));
+        std::string shown = fetch::redact_url(endpoint.base);
+        auto rest = shown.find("://");
+        std::string after = rest == std::string::npos ? shown : shown.substr(rest + 3);
+        endpoint.host = after.substr(0, after.find_first_of("/?#"));
         return endpoint;
     }
     std::string api_host =

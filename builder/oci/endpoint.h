@@ -23,13 +23,15 @@ namespace bundle::oci {
 struct Endpoint {
     std::string base;        // scheme://host[:port] or the mirror's base, no trailing slash
     std::string repository;  // the name in /v2/<name>/...: the mirror adds the registry in front
-    std::string host;        // the host[:port] credentials are looked up for
+    std::string host;        // the host[:port] credentials are looked up for, never user@
     bool is_file = false;    // a file:// mirror: no authentication, no HEAD
 
     // <base>/v2/<repository>/<suffix>, e.g. suffix "manifests/v1" or "blobs/sha256:...".
     std::string url(const std::string& suffix) const {
         return base + "/v2/" + repository + "/" + suffix;
     }
+    // The same without the user:password@ a mirror URL may carry: for messages.
+    std::string shown_url(const std::string& suffix) const;
 };
 
 // The host part of host[:port] or [v6]:port, without brackets.

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "oci/media_types.h"
+#include "spec/lock_values.h"
 
 namespace bundle::oci {
 namespace {
@@ -116,6 +117,18 @@ Result<ImageIndex> parse_index(const json& document, const std::string& where) {
     return index;
 }
 
+// Config and layer descriptors go into the lock, whose parser insists on a media type; one the
+// lock could not read back is refused here, when `bundle lock` can still say which.
+Status check_blob_media_type(const spec::Descriptor& descriptor, const std::string& where,
+                             const std::string& what) {
+    if (spec::is_media_type(descriptor.media_type))
+        return {};
+    return bad(where, what + (descriptor.media_type.empty()
+                                  ? std::string(" has no mediaType")
+                                  : " has a mediaType that is not type/subtype: \"" +
+                                        descriptor.media_type + "\""));
+}
+
 Result<ImageManifest> parse_manifest(const json& document, const std::string& where) {
     auto config = document.find("config");
     if (config == document.end())
@@ -123,15 +136,18 @@ Result<ImageManifest> parse_manifest(const json& document, const std::string& wh
     auto descriptor = parse_descriptor(*config, where, "config");
     if (!descriptor)
         return std::move(descriptor).error();
+    BUNDLE_TRY(check_blob_media_type(*descriptor, where, "config"));
     ImageManifest manifest;
     manifest.config = std::move(*descriptor);
     auto layers = document.find("layers");
     if (layers == document.end() || !layers->is_array())
         return bad(where, "the manifest has no \"layers\" list");
     for (std::size_t i = 0; i < layers->size(); ++i) {
-        auto layer = parse_descriptor((*layers)[i], where, "layers[" + std::to_string(i) + "]");
+        std::string what = "layers[" + std::to_string(i) + "]";
+        auto layer = parse_descriptor((*layers)[i], where, what);
         if (!layer)
             return std::move(layer).error();
+        BUNDLE_TRY(check_blob_media_type(*layer, where, what));
         manifest.layers.push_back(std::move(*layer));
     }
     return manifest;

@@ -44,7 +44,7 @@ Result<FetchedManifest> get_manifest(Session& session, const std::string& tag_or
         session.request("manifests/" + tag_or_digest, {std::string(media_type::manifest_accept)});
     if (!response)
         return std::move(response).error();
-    std::string url = session.endpoint().url("manifests/" + tag_or_digest);
+    std::string url = session.endpoint().shown_url("manifests/" + tag_or_digest);
     if (response->status == 404)
         return Error{Code::invalid_input, url,
                      name +
@@ -78,7 +78,7 @@ Result<FetchedManifest> get_pinned_manifest(Session& session, const spec::Descri
     if (!fetched)
         return fetched;
     if (fetched->bytes.size() != descriptor.size)
-        return Error{Code::digest, session.endpoint().url("manifests/" + descriptor.digest),
+        return Error{Code::digest, session.endpoint().shown_url("manifests/" + descriptor.digest),
                      name + ": the manifest is " + std::to_string(fetched->bytes.size()) +
                          " bytes, not the " + std::to_string(descriptor.size) +
                          " its descriptor says"};

@@ -73,13 +73,14 @@ Result<fetch::Response> Session::request(const std::string& suffix,
         return response;
     // An expired token is answered like a first challenge, once.
     authorization_.reset();
-    BUNDLE_TRY(answer_challenge(*response, req.url));
+    const std::string shown = endpoint_.shown_url(suffix);
+    BUNDLE_TRY(answer_challenge(*response, shown));
     req.headers = with(headers, authorization_);
     response = fetch::get(req, http_);
     if (!response)
         return std::move(response).error();
     if (response->status == 401)
-        return Error{Code::network, req.url,
+        return Error{Code::network, shown,
                      name_ +
                          ": access denied (HTTP 401) with the credentials or token obtained for " +
                          endpoint_.host};
@@ -131,7 +132,7 @@ Result<std::string> Session::bearer_token(const Challenge& challenge, const std:
     bool http = realm_url.rfind("http://", 0) == 0;
     if (!https &&
         !(http && registry_scheme(authority_of(realm_url), http_.insecure_hosts) == "http"))
-        return Error{Code::network, realm_url,
+        return Error{Code::network, fetch::redact_url(realm_url),
                      name_ +
                          ": refusing a token realm that is neither HTTPS nor on loopback or an "
                          "insecure host"};
@@ -146,6 +147,7 @@ Result<std::string> Session::bearer_token(const Challenge& challenge, const std:
                                   : "repository:" + endpoint_.repository + ":pull";
     query += (query.empty() ? "" : "&") + std::string("scope=") + url_encode(scope_value);
     token_url += query;
+    const std::string shown_token_url = fetch::redact_url(token_url);
 
     fetch::Request req;
     req.url = token_url;
@@ -160,7 +162,7 @@ Result<std::string> Session::bearer_token(const Challenge& challenge, const std:
         return std::move(response).error();
     if (response->status == 401 || response->status == 403)
         return Error{
-            Code::network, token_url,
+            Code::network, shown_token_url,
             name_ + ": the token service refused " +
                 (*credentials ? std::string("the credentials found for ") + endpoint_.host
                               : std::string("an anonymous request (no credentials found for ") +
@@ -168,7 +170,7 @@ Result<std::string> Session::bearer_token(const Challenge& challenge, const std:
                 " (HTTP " + std::to_string(response->status) + ")"};
     if (response->status != 200)
         return Error{
-            Code::network, token_url,
+            Code::network, shown_token_url,
             name_ + ": the token service answered HTTP " + std::to_string(response->status)};
     nlohmann::json body = nlohmann::json::parse(response->body, nullptr, false);
     if (body.is_object()) {
@@ -182,7 +184,7 @@ Result<std::string> Session::bearer_token(const Challenge& challenge, const std:
             }
         }
     }
-    return Error{Code::network, token_url, name_ + ": the token service's answer holds no token"};
+    return Error{Code::network, shown_token_url, name_ + ": the token service's answer holds no token"};
 }
 
 Result<std::vector<std::string>> Session::blob_headers(const std::string& probe) {

@@ -46,58 +46,28 @@ for n in "$files" "$mib" "$runs" "$jobs"; do
 done
 [ -n "$bundle_bin" ] || bundle_bin=$repo/build/release/builder/bundle
 [ -x "$bundle_bin" ] || die "no bundle binary at $bundle_bin (cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release && cmake --build build/release --target bundle)"
-for tool in curl sha256sum python3 awk head; do
+for tool in curl sha256sum python3 awk head /usr/sbin/nginx; do
     command -v "$tool" >/dev/null || die "$tool is missing"
 done
-nginx=/usr/sbin/nginx
-[ -x "$nginx" ] || die "nginx is missing (apt-get install nginx-light)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fetch-bench.XXXXXX")
-nginx_pid=""
+nginx_url=""  # set by start_nginx
+# shellcheck source=tests/cli/servers.sh disable=SC1091
+. "$repo/tests/cli/servers.sh"
 cleanup() {
-    if [ -n "$nginx_pid" ]; then kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; fi
+    stop_servers
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/www" "$work/nginx"
+mkdir -p "$work/www"
+start_nginx "$work/nginx" "$work/www" "$rate" || die "nginx did not start"
 echo "fetch_bench: generating $files files of $mib MiB" >&2
 : >"$work/list"
 for i in $(seq 1 "$files"); do
     head -c $((mib * 1048576)) /dev/urandom >"$work/www/file$i"
     sum=$(sha256sum "$work/www/file$i" | awk '{print $1}')
-    echo "http://127.0.0.1:$port/file$i $sum $((mib * 1048576))" >>"$work/list"
-done
-
-cat >"$work/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log $work/nginx/access.log;
-  client_body_temp_path $work/nginx/client_body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  default_type application/octet-stream;
-  sendfile on;
-  server {
-    listen 127.0.0.1:$port;
-    root $work/www;
-    limit_rate $rate;
-  }
-}
-EOF
-"$nginx" -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf" &
-nginx_pid=$!
-for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-    sleep 0.05
+    echo "$nginx_url/file$i $sum $((mib * 1048576))" >>"$work/list"
 done
 requests() { wc -l <"$work/nginx/access.log"; }
 

@@ -4,29 +4,12 @@
 # exits non-zero if anything failed. Usage: cli_test.sh path/to/bundle
 set -u
 bundle=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/bundle-cli-XXXXXX")
 trap 'chmod -R u+w "$work"; rm -rf "$work"' EXIT
 cd "$work" || exit 1
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
-# expect CODE NAME COMMAND...: runs COMMAND, checks its exit status; its stderr is in err.txt
-expect() {
-  want=$1 name=$2
-  shift 2
-  "$@" >out.txt 2>err.txt
-  got=$?
-  if [ "$got" -eq "$want" ]; then ok "$name"; else
-    not_ok "$name (exit $got, wanted $want)"
-    sed 's/^/#   /' err.txt
-  fi
-}
-# stderr_has TEXT NAME: the last command's stderr contains TEXT
-stderr_has() {
-  if grep -qF -- "$1" err.txt; then ok "$2"; else not_ok "$2: no '$1' in stderr"; sed 's/^/#   /' err.txt; fi
-}
+# shellcheck disable=SC1091 # harness.sh is checked on its own
+. "$here/harness.sh"
 # flip FILE OFFSET: inverts one byte in place
 flip() {
   python3 -c 'import sys
@@ -138,5 +121,4 @@ chmod 644 keys/bundle.key
 expect 3 "a private key readable by others" "$bundle" build --image src/demo.yaml --out dist3 --key keys/bundle.key
 stderr_has "chmod 600" "says how to fix the key's mode"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

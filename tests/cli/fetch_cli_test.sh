@@ -12,25 +12,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/bundle-fetch-cli-XXXXXX")
 nginx_url="" registry=""  # set by start_nginx and start_registry
 # shellcheck disable=SC1091 # servers.sh is checked on its own
 . "$here/servers.sh"
+# shellcheck disable=SC1091
+. "$here/harness.sh"
 trap 'stop_servers; chmod -R u+w "$work"; rm -rf "$work"' EXIT
 cd "$work" || exit 1
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $1"; }
-expect() {
-  want=$1 name=$2
-  shift 2
-  "$@" >out.txt 2>err.txt
-  got=$?
-  if [ "$got" -eq "$want" ]; then ok "$name"; else
-    not_ok "$name (exit $got, wanted $want)"
-    sed 's/^/#   /' err.txt
-  fi
-}
-has() {  # has FILE TEXT NAME
-  if grep -qF -- "$2" "$1"; then ok "$3"; else not_ok "$3: no '$2' in $1"; sed 's/^/#   /' "$1"; fi
-}
 export XDG_CACHE_HOME="$work/cache"
 export CI=1
 
@@ -178,5 +163,4 @@ expect 0 "build --locked from a mirror over HTTP, empty cache" "$bundle" build -
 if cmp -s dist3/demo-3.bundle upstream.bundle; then ok "the HTTP mirror build is byte for byte the upstream build"; else not_ok "the HTTP mirror build is byte for byte the upstream build"; fi
 stop_servers
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 
@@ -78,4 +79,46 @@ TEST_CASE("the cache folders are created private", "[fetch][cache]") {
     REQUIRE(::stat((dir / "c").c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0700);
     CHECK(cache->partial_path("abc") == dir / "c" / "partial" / "abc.part");
+}
+
+// A cache entry is trusted by its XXH3 only, so a cache folder another user can write (or one
+// they created first, such as the /tmp fallback of default_root()) is refused outright.
+TEST_CASE("a cache folder that belongs to another user is refused", "[fetch][cache][security]") {
+    if (::geteuid() != 0) SKIP("needs root to give a folder to another user");
+    TempDir dir;
+    std::filesystem::create_directories(dir / "planted" / "sha256");
+    std::filesystem::create_directories(dir / "planted" / "partial");
+    REQUIRE(::chown((dir / "planted").c_str(), 65534, 65534) == 0);
+    auto cache = fetch::Cache::open(dir / "planted");
+    REQUIRE_FALSE(cache);
+    CHECK(cache.error().code == Code::unsafe_path);
+    CHECK(cache.error().message.find("another user") != std::string::npos);
+}
+
+TEST_CASE("a cache folder writable by other users is refused", "[fetch][cache][security]") {
+    TempDir dir;
+    REQUIRE(fetch::Cache::open(dir / "c"));
+    REQUIRE(::chmod((dir / "c" / "sha256").c_str(), 0777) == 0);
+    auto cache = fetch::Cache::open(dir / "c");
+    REQUIRE_FALSE(cache);
+    CHECK(cache.error().code == Code::unsafe_path);
+    CHECK(cache.error().where == (dir / "c" / "sha256").string());
+}
+
+TEST_CASE("a link planted in sha256/ is not an entry, even to matching content", "[fetch][cache][security]") {
+    TempDir dir;
+    auto cache = fetch::Cache::open(dir / "c");
+    REQUIRE(cache);
+    auto path = cache->insert_bytes("genuine");
+    REQUIRE(path);
+    test::write_file(dir / "outside", "genuine");
+    std::filesystem::permissions(*path, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+    std::filesystem::remove(*path);
+    std::filesystem::create_symlink(dir / "outside", *path);  // the XXH3 sidecar still matches
+
+    auto found = cache->find(test::digest_of("genuine"));
+    REQUIRE(found);
+    CHECK_FALSE(found->has_value());
+    CHECK_FALSE(std::filesystem::is_symlink(*path));
+    CHECK(test::read_file(dir / "outside") == "genuine");  // the link was removed, not its target
 }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "fetch/curl_setup.h"
 #include "fetch/http.h"
 #include "servers.h"
 #include "support/nginx.h"
@@ -117,4 +118,13 @@ TEST_CASE("get refuses protocols other than http, https and file", "[fetch][http
     auto response = fetch::get(request("ftp://127.0.0.1/x"), fast_retries(1));
     REQUIRE_FALSE(response);
     CHECK(response.error().code == Code::network);
+}
+
+// A checksum file, a manifest by tag or a trust-on-first-use download fetched over https and
+// redirected to plain http could be changed by anyone on the path; libcurl's default allowed it.
+TEST_CASE("an https request is never redirected down to plain http", "[fetch][http][security]") {
+    CHECK(std::string(fetch::detail::redirect_protocols("https://github.com/k3s-io/k3s")) == "https");
+    CHECK(std::string(fetch::detail::redirect_protocols("HTTPS://github.com/k3s-io/k3s")) == "https");
+    CHECK(std::string(fetch::detail::redirect_protocols("http://127.0.0.1:5000/v2/")) == "http,https");
+    CHECK(std::string(fetch::detail::redirect_protocols("file:///srv/mirror/x")) == "http,https");
 }

@@ -60,3 +60,17 @@ TEST_CASE("with a mirror the registry becomes the first name component",
     CHECK(port.url("manifests/1") ==
           "https://mirror.internal/base/v2/127.0.0.1:5000/a/manifests/1");
 }
+
+// A mirror URL may carry a login (https://ci:secret@mirror.internal/): it is sent, but never
+// shown, and it is not part of the host that credentials are looked up for.
+TEST_CASE("a mirror's user:password never reaches the endpoint's host or shown URL",
+          "[oci][transport][mirror][security]") {
+    auto mirror = fetch::Mirror::parse("https://ci:s3cret@mirror.internal/base");
+    REQUIRE(mirror);
+    Endpoint endpoint = endpoint_for(reference("quay.io/cilium/cilium:v1.18.4"), {}, &*mirror);
+    CHECK(endpoint.url("manifests/v1") ==
+          "https://ci:s3cret@mirror.internal/base/v2/quay.io/cilium/cilium/manifests/v1");
+    CHECK(endpoint.shown_url("manifests/v1") ==
+          "https://mirror.internal/base/v2/quay.io/cilium/cilium/manifests/v1");
+    CHECK(endpoint.host == "mirror.internal");
+}

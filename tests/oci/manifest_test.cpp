@@ -52,7 +52,7 @@ TEST_CASE("a Docker v2 manifest is parsed with config first and then layers", "[
     std::string text =
         R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",)"
         R"("config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":7,"digest":")" +
-        digest('c') + R"("},"layers":[{"mediaType":"x","size":5,"digest":")" + digest('d') +
+        digest('c') + R"("},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":5,"digest":")" + digest('d') +
         R"("}]})";
     auto doc = parse_manifest_document(text, "", "ref");
     REQUIRE(doc);
@@ -61,6 +61,27 @@ TEST_CASE("a Docker v2 manifest is parsed with config first and then layers", "[
     CHECK(doc->manifest.config.size == 7);
     REQUIRE(doc->manifest.layers.size() == 1);
     CHECK(doc->manifest.layers[0].digest == digest('d'));
+}
+
+// The lock records every blob's media type and its parser refuses one that is missing or not
+// type/subtype: `bundle lock` used to write such a lock, which `--locked` then could not read.
+TEST_CASE("a config or layer without a usable mediaType is refused before it reaches the lock",
+          "[oci][manifest][lock]") {
+    auto manifest = [](const std::string& layer_type) {
+        return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+               R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":7,"digest":")" +
+               digest('c') + R"("},"layers":[{)" + layer_type + R"("size":5,"digest":")" + digest('d') +
+               R"("}]})";
+    };
+    CHECK(parse_manifest_document(manifest(R"("mediaType":"application/vnd.oci.image.layer.v1.tar+gzip",)"),
+                                  "", "ref"));
+    for (const std::string& layer_type : {std::string(), std::string(R"("mediaType":"x",)"),
+                                          std::string(R"("mediaType":"a/b c",)")}) {
+        auto doc = parse_manifest_document(manifest(layer_type), "", "quay.io/x/y:1");
+        REQUIRE_FALSE(doc);
+        CHECK(doc.error().code == Code::invalid_input);
+        CHECK(doc.error().message.find("layers[0]") != std::string::npos);
+    }
 }
 
 TEST_CASE("without mediaType the Content-Type or the shape decides", "[oci][manifest]") {

@@ -10,6 +10,7 @@
 
 #include "oci/credentials.h"
 #include "scene.h"
+#include "support/nginx.h"
 #include "support/registry.h"
 #include "support/temp_dir.h"
 
@@ -306,4 +307,20 @@ TEST_CASE("a mirror folder (file://) stands in for the registry", "[oci][registr
         oci::resolve("app", "registry.example.com/team/app:v2", "arm64", s.cache, s.options);
     REQUIRE_FALSE(unknown);
     CHECK(unknown.error().code == Code::invalid_input);
+}
+
+TEST_CASE("a mirror's password never appears in a registry error", "[oci][registry][mirror][security]") {
+    Scene s;
+    std::filesystem::create_directories(s.dir / "empty-mirror");
+    test::Nginx nginx(s.dir / "empty-mirror", s.dir / "nginx");
+    auto mirror = fetch::Mirror::parse("http://ci:s3cret@127.0.0.1:" + std::to_string(nginx.port()));
+    REQUIRE(mirror);
+    s.options.mirror = *mirror;
+    auto missing = oci::resolve("app", "registry.example.com/team/app:v1", "amd64", s.cache, s.options);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().code == Code::invalid_input);  // the mirror answered 404
+    std::string text = missing.error().describe();
+    CHECK(text.find("registry.example.com/team/app/manifests/v1") != std::string::npos);
+    CHECK(text.find("s3cret") == std::string::npos);
+    CHECK(text.find("ci:") == std::string::npos);
 }
