@@ -64,6 +64,7 @@ struct Pending {
 Result<Pending> pin_artifact(const spec::Artifact& artifact, const FetchContext& context) {
     Pending pending;
     pending.locked.name = artifact.name;
+    pending.locked.pin = spec::pin_source(artifact);
     if (artifact.helm) {
         std::string repository = artifact.helm->repository;
         if (repository.empty() || repository.back() != '/') repository += '/';

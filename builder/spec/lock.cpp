@@ -154,7 +154,7 @@ struct Positioned {
 LockedArtifact read_artifact(const YAML::Node& node, YamlErrors& errors,
                              std::optional<Positioned>& name_at) {
     LockedArtifact artifact;
-    Mapping map = Mapping::read(node, "locked artifact", {"name", "url", "size", "sha256"}, errors);
+    Mapping map = Mapping::read(node, "locked artifact", {"name", "url", "size", "sha256", "pin"}, errors);
     if (const Field* field = map.require("name", errors)) {
         assign(read_name(*field, errors), artifact.name);
         if (!artifact.name.empty())
@@ -166,6 +166,8 @@ LockedArtifact read_artifact(const YAML::Node& node, YamlErrors& errors,
         assign(read_size(*field, errors), artifact.size);
     if (const Field* field = map.require("sha256", errors))
         assign(read_sha256(*field, errors), artifact.sha256);
+    if (const Field* field = map.require("pin", errors))
+        assign(scalar_value(*field, errors), artifact.pin);
     return artifact;
 }
 

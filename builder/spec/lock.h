@@ -14,6 +14,7 @@
 //       url: https://github.com/k3s-io/k3s/releases/download/v1.36.0%2Bk3s1/k3s
 //       size: 73400320
 //       sha256: <64 hex>
+//       pin: checksums https://github.com/.../sha256sum-amd64.txt   # where the digest came from
 //   images:
 //     - group: cilium
 //       reference: quay.io/cilium/cilium:v1.18.4
@@ -46,6 +47,7 @@ struct LockedArtifact {
     std::string url;     // as fetched upstream (before any mirror)
     std::uint64_t size = 0;
     std::string sha256;  // 64 lowercase hex digits
+    std::string pin;     // where the pin came from: pin_source() of the artifact when locked
 
     bool operator==(const LockedArtifact&) const = default;
 };
@@ -83,13 +85,20 @@ Result<Lock> load_lock(const std::filesystem::path& file);
 // The canonical text (sorted; see above). `definition` names the source in the header comment.
 std::string render_lock(const Lock& lock, const std::string& definition);
 
+// Where an artifact's pin comes from, as the lock records it, so that a definition whose pin
+// source changed (another checksum file, chart version or repository) no longer matches its
+// lock even when the URL did not change: "sha256", "checksums <url>", "helm <repository>
+// <chart> <version>" or "first-use". Empty for a path artifact, which is not locked.
+std::string pin_source(const Artifact& artifact);
+
 // <definition without .yaml>.lock.yaml: images/demo.yaml -> images/demo.lock.yaml.
 std::filesystem::path lock_path_for(const std::filesystem::path& definition);
 
 // Every disagreement between a definition and its lock, all at once (Code::invalid_input,
 // naming the lock file and each artifact or image): an artifact or image reference in one and
 // not the other, a URL that differs, an inline sha256 pin that differs from the locked digest,
-// a reference pinned with @sha256 whose digest differs from the locked top digest, another name.
+// a reference pinned with @sha256 whose digest differs from the locked top digest, a pin source
+// that differs (pin_source), another name.
 Status check_lock_matches(const Image& image, const Lock& lock, const std::filesystem::path& lock_file);
 
 }  // namespace bundle::spec

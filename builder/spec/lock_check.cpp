@@ -35,6 +35,9 @@ void check_artifacts(const Image& image, const Lock& lock, std::vector<std::stri
         if (artifact.url && *artifact.url != entry.url)
             problems.push_back(what + ": the definition's url " + quote_value(*artifact.url) +
                                " differs from the locked " + quote_value(entry.url));
+        if (std::string source = pin_source(artifact); source != entry.pin)
+            problems.push_back(what + ": its pin comes from " + quote_value(source) +
+                               " but the lock's came from " + quote_value(entry.pin));
         if (artifact.sha256 && *artifact.sha256 != entry.sha256)
             problems.push_back(what + ": the definition's sha256 " + quote_value(*artifact.sha256) +
                                " differs from the locked " + quote_value(entry.sha256));
@@ -76,6 +79,15 @@ void check_images(const Image& image, const Lock& lock, std::vector<std::string>
 }
 
 }  // namespace
+
+std::string pin_source(const Artifact& artifact) {
+    if (artifact.helm)
+        return "helm " + artifact.helm->repository + " " + artifact.helm->chart + " " + artifact.helm->version;
+    if (artifact.source) return {};
+    if (artifact.sha256) return "sha256";
+    if (artifact.checksums) return "checksums " + *artifact.checksums;
+    return "first-use";
+}
 
 Status check_lock_matches(const Image& image, const Lock& lock,
                           const std::filesystem::path& lock_file) {

@@ -109,6 +109,7 @@ std::string render_lock(const Lock& unsorted, const std::string& definition) {
         out += "    url: " + scalar(a.url) + "\n";
         out += "    size: " + std::to_string(a.size) + "\n";
         out += "    sha256: " + scalar(a.sha256) + "\n";
+        out += "    pin: " + scalar(a.pin) + "\n";
     }
     if (lock.images.empty())
         out += "images: []\n";

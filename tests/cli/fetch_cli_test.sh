@@ -112,6 +112,10 @@ sed "s#other/data.bin#other/data2.bin#" src/demo.yaml >src/changed.yaml
 cp src/demo.lock.yaml src/changed.lock.yaml
 expect 3 "build --locked refuses a lock that disagrees" "$bundle" build --image src/changed.yaml --locked --out dist --key keys/bundle.key
 has err.txt "data" "the disagreement names the artifact"
+sed "s#chart: demo, version: 1.2.3#chart: demo, version: 1.2.2#" src/demo.yaml >src/changed.yaml
+cp src/demo.lock.yaml src/changed.lock.yaml
+expect 3 "build --locked refuses a chart version the lock was not made for" "$bundle" build --image src/changed.yaml --locked --out dist --key keys/bundle.key
+has err.txt "1.2.2" "the refusal names the new chart version"
 rm -f src/changed.yaml src/changed.lock.yaml
 
 # A fetch killed mid-way resumes: the rerun asks only for the bytes not yet verified.

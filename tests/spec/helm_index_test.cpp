@@ -11,7 +11,7 @@ using bundle::spec::HelmChart;
 
 namespace {
 
-const std::string index_url = "https://helm.cilium.io/index.yaml";
+const std::string index_url = "https://charts.example.org/index.yaml";
 
 std::string fixture() {
     std::ifstream in(std::string(BUNDLE_TEST_DATA) + "/spec/helm-index.yaml", std::ios::binary);
@@ -21,7 +21,7 @@ std::string fixture() {
 }
 
 std::string error_of(std::string_view text, const std::string& chart, const std::string& version) {
-    auto entry = find_chart(text, HelmChart{"https://helm.cilium.io/", chart, version}, index_url);
+    auto entry = find_chart(text, HelmChart{"https://charts.example.org/", chart, version}, index_url);
     REQUIRE_FALSE(entry);
     CHECK(entry.error().code == Code::invalid_input);
     CHECK(entry.error().where == index_url);
@@ -32,19 +32,19 @@ std::string error_of(std::string_view text, const std::string& chart, const std:
 
 TEST_CASE("a chart version is found with its first url resolved and its digest", "[spec][helm]") {
     auto entry =
-        find_chart(fixture(), HelmChart{"https://helm.cilium.io/", "cilium", "1.18.4"}, index_url);
+        find_chart(fixture(), HelmChart{"https://charts.example.org/", "cilium", "1.18.4"}, index_url);
     REQUIRE(entry);
-    CHECK(entry->url == "https://helm.cilium.io/cilium-1.18.4.tgz");
+    CHECK(entry->url == "https://charts.example.org/cilium-1.18.4.tgz");
     CHECK(entry->sha256 == std::string(64, '2'));  // not the maintainers' nested "version"
 }
 
 TEST_CASE("absolute, root-relative and scheme-relative chart urls", "[spec][helm]") {
     auto [version, url, digit] = GENERATE(table<std::string, std::string, char>({
-        {"1.18.3", "https://helm.cilium.io/charts/cilium-1.18.3.tgz", '3'},  // "sha256:" prefix
+        {"1.18.3", "https://charts.example.org/charts/cilium-1.18.3.tgz", '3'},  // "sha256:" prefix
         {"1.2.0", "https://cdn.example/cilium-1.2.0.tgz", '6'},
     }));
     auto entry =
-        find_chart(fixture(), HelmChart{"https://helm.cilium.io/", "cilium", version}, index_url);
+        find_chart(fixture(), HelmChart{"https://charts.example.org/", "cilium", version}, index_url);
     REQUIRE(entry);
     CHECK(entry->url == url);
     CHECK(entry->sha256 == std::string(64, digit));
@@ -54,7 +54,7 @@ TEST_CASE("absolute, root-relative and scheme-relative chart urls", "[spec][helm
     REQUIRE(argo);
     CHECK(
         argo->url ==
-        "https://github.com/argoproj/argo-helm/releases/download/argo-cd-8.0.0/argo-cd-8.0.0.tgz");
+        "https://downloads.example.org/argo-helm/releases/download/argo-cd-8.0.0/argo-cd-8.0.0.tgz");
 }
 
 TEST_CASE("a relative url is resolved against the index's folder", "[spec][helm]") {

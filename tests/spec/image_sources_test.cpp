@@ -44,15 +44,15 @@ TEST_CASE("every artifact form and image groups are read with exact values", "[s
     REQUIRE(image->artifacts.size() == 5);
     const auto& k3s = image->artifacts[0];
     CHECK_FALSE(k3s.source);
-    CHECK(k3s.url == "https://github.com/k3s-io/k3s/releases/download/v1.33.4%2Bk3s1/k3s");
+    CHECK(k3s.url == "https://downloads.example.org/k3s/releases/download/v1.33.4%2Bk3s1/k3s");
     CHECK(k3s.checksums ==
-          "https://github.com/k3s-io/k3s/releases/download/v1.33.4%2Bk3s1/sha256sum-amd64.txt");
+          "https://downloads.example.org/k3s/releases/download/v1.33.4%2Bk3s1/sha256sum-amd64.txt");
     CHECK_FALSE(k3s.sha256);
     CHECK_FALSE(k3s.trust_on_first_use);
     CHECK_FALSE(k3s.helm);
     CHECK(k3s.mode == 0755);
     const auto& install = image->artifacts[1];
-    CHECK(install.url == "https://get.k3s.io/");
+    CHECK(install.url == "https://get.example.org/");
     CHECK(install.trust_on_first_use);
     CHECK_FALSE(install.checksums);
     const auto& tool = image->artifacts[2];
@@ -60,7 +60,7 @@ TEST_CASE("every artifact form and image groups are read with exact values", "[s
     CHECK(tool.sha256 == hex);
     const auto& cilium = image->artifacts[3];
     REQUIRE(cilium.helm);
-    CHECK(cilium.helm->repository == "https://helm.cilium.io/");
+    CHECK(cilium.helm->repository == "https://charts.example.org/");
     CHECK(cilium.helm->chart == "cilium");
     CHECK(cilium.helm->version == "1.18.4");
     CHECK_FALSE(cilium.url);
@@ -73,13 +73,13 @@ TEST_CASE("every artifact form and image groups are read with exact values", "[s
     CHECK(group.where.line == 27);
     CHECK(group.where.column == 3);
     REQUIRE(group.references.size() == 2);
-    CHECK(group.references[0] == "quay.io/cilium/cilium:v1.18.4");
+    CHECK(group.references[0] == "registry.example.org/cilium/cilium:v1.18.4");
     REQUIRE(group.reference_at.size() == 2);
     CHECK(group.reference_at[1].line == 29);
     CHECK(group.reference_at[1].column == 7);
     CHECK(image->images[1].name == "argocd");
     CHECK(image->images[1].references ==
-          std::vector<std::string>{"ghcr.io/dexidp/dex:v2.43.1", "redis:7.2"});
+          std::vector<std::string>{"registry.example.org/dexidp/dex:v2.43.1", "redis:7.2"});
 }
 
 TEST_CASE("an artifact needs exactly one of path, url and helm", "[spec][sources][errors]") {
@@ -258,7 +258,7 @@ TEST_CASE("image references are checked and unique within a group after normalis
 }
 
 TEST_CASE("an artifact dest may not collide with a group's archive", "[spec][sources][errors]") {
-    const std::string groups = "images:\n  cilium:\n    - quay.io/cilium/cilium:v1\n";
+    const std::string groups = "images:\n  cilium:\n    - registry.example.org/cilium/cilium:v1\n";
     auto artifact = [](const std::string& dest) {
         return "  - name: a\n    path: a\n    dest: " + dest + "\n";
     };

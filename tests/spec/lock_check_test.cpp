@@ -19,7 +19,7 @@ using bundle::spec::LockedImage;
 namespace {
 
 const std::string hex_a(64, 'a');
-const std::string pinned = "quay.io/c/op:1@sha256:" + std::string(64, 'd');
+const std::string pinned = "registry.example.org/c/op:1@sha256:" + std::string(64, 'd');
 
 Image definition() {
     Image image;
@@ -31,14 +31,14 @@ Image definition() {
     k3s.sha256 = hex_a;
     Artifact chart;
     chart.name = "cilium";
-    chart.helm = HelmChart{"https://helm.cilium.io/", "cilium", "1.18.4"};
+    chart.helm = HelmChart{"https://charts.example.org/", "cilium", "1.18.4"};
     Artifact local;
     local.name = "local";
     local.source = "/x/local";
     image.artifacts = {k3s, chart, local};
     ImageGroup group;
     group.name = "cilium";
-    group.references = {"quay.io/c/agent:1", pinned};
+    group.references = {"registry.example.org/c/agent:1", pinned};
     image.images = {group};
     return image;
 }
@@ -46,12 +46,12 @@ Image definition() {
 Lock matching_lock() {
     Lock lock;
     lock.image = "demo";
-    lock.artifacts = {LockedArtifact{"cilium", "https://helm.cilium.io/cilium-1.18.4.tgz", 5,
-                                     std::string(64, 'b')},
-                      LockedArtifact{"k3s", "https://h/k3s", 7, hex_a}};
+    lock.artifacts = {LockedArtifact{"cilium", "https://charts.example.org/cilium-1.18.4.tgz", 5,
+                                     std::string(64, 'b'), "helm https://charts.example.org/ cilium 1.18.4"},
+                      LockedArtifact{"k3s", "https://h/k3s", 7, hex_a, "sha256"}};
     LockedImage agent;
     agent.group = "cilium";
-    agent.reference = "quay.io/c/agent:1";
+    agent.reference = "registry.example.org/c/agent:1";
     agent.top.digest = "sha256:" + std::string(64, 'c');
     LockedImage op;
     op.group = "cilium";
@@ -87,7 +87,7 @@ TEST_CASE("lock check: another image name", "[spec][lock][errors]") {
 TEST_CASE("lock check: artifacts missing on either side", "[spec][lock][errors]") {
     Lock lock = matching_lock();
     lock.artifacts.erase(lock.artifacts.begin());  // cilium
-    lock.artifacts.push_back(LockedArtifact{"extra", "https://h/e", 1, hex_a});
+    lock.artifacts.push_back(LockedArtifact{"extra", "https://h/e", 1, hex_a, "sha256"});
     CHECK(problems(definition(), lock) ==
           intro +
               "artifact 'cilium' is in the definition but not in the lock\n"
@@ -96,7 +96,7 @@ TEST_CASE("lock check: artifacts missing on either side", "[spec][lock][errors]"
 
 TEST_CASE("lock check: a local path artifact is never locked", "[spec][lock][errors]") {
     Lock lock = matching_lock();
-    lock.artifacts.push_back(LockedArtifact{"local", "https://h/l", 1, hex_a});
+    lock.artifacts.push_back(LockedArtifact{"local", "https://h/l", 1, hex_a, "sha256"});
     CHECK(problems(definition(), lock) ==
           intro + "artifact 'local' is a local path in the definition but is locked");
 }
@@ -118,9 +118,9 @@ TEST_CASE("lock check: images missing on either side", "[spec][lock][errors]") {
     lock.images[0].group = "other";
     CHECK(problems(definition(), lock) ==
           intro +
-              "image 'quay.io/c/agent:1' in group 'cilium' is in the definition but not in "
+              "image 'registry.example.org/c/agent:1' in group 'cilium' is in the definition but not in "
               "the lock\n"
-              "  image 'quay.io/c/agent:1' in group 'other' is in the lock but not in the "
+              "  image 'registry.example.org/c/agent:1' in group 'other' is in the lock but not in the "
               "definition");
 }
 
@@ -141,4 +141,21 @@ TEST_CASE("lock check: every disagreement at once", "[spec][lock][errors]") {
     lock.images.clear();
     std::string message = problems(definition(), lock);
     CHECK(std::count(message.begin(), message.end(), '\n') == 5);
+}
+
+TEST_CASE("lock check: a chart whose version or repository moved without a new lock", "[spec][lock][errors]") {
+    Image image = definition();
+    image.artifacts[1].helm->version = "1.18.5";
+    CHECK(problems(image, matching_lock()) ==
+          intro +
+              "artifact 'cilium': its pin comes from 'helm https://charts.example.org/ cilium 1.18.5' but the "
+              "lock's came from 'helm https://charts.example.org/ cilium 1.18.4'");
+}
+
+TEST_CASE("lock check: a pin that now comes from a checksum file", "[spec][lock][errors]") {
+    Image image = definition();
+    image.artifacts[0].sha256.reset();
+    image.artifacts[0].checksums = "https://h/sums.txt";
+    CHECK(problems(image, matching_lock()) ==
+          intro + "artifact 'k3s': its pin comes from 'checksums https://h/sums.txt' but the lock's came from 'sha256'");
 }

@@ -64,15 +64,15 @@ std::string one_image(const std::string& extra = "") {
 Lock sample() {
     Lock lock;
     lock.image = "demo";
-    lock.artifacts.push_back(LockedArtifact{"zeta", "https://h/z", 1, std::string(64, '1')});
-    lock.artifacts.push_back(LockedArtifact{"alpha", "https://h/a", 2, std::string(64, '2')});
+    lock.artifacts.push_back(LockedArtifact{"zeta", "https://h/z", 1, std::string(64, '1'), "sha256"});
+    lock.artifacts.push_back(LockedArtifact{"alpha", "https://h/a", 2, std::string(64, '2'), "first-use"});
     Descriptor top{digest('3'), 300, "application/vnd.oci.image.index.v1+json"};
     Descriptor manifest{digest('4'), 400, "application/vnd.oci.image.manifest.v1+json"};
     Descriptor config{digest('9'), 5, "application/vnd.oci.image.config.v1+json"};
     Descriptor layer{digest('0'), 6, "application/vnd.oci.image.layer.v1.tar+zstd"};
     lock.images.push_back(LockedImage{"web", "nginx:1", top, manifest, {config, layer}});
-    lock.images.push_back(LockedImage{"cilium", "quay.io/c/z:1", top, manifest, {config}});
-    lock.images.push_back(LockedImage{"cilium", "quay.io/c/a:1", top, manifest, {layer, config}});
+    lock.images.push_back(LockedImage{"cilium", "registry.example.org/c/z:1", top, manifest, {config}});
+    lock.images.push_back(LockedImage{"cilium", "registry.example.org/c/a:1", top, manifest, {layer, config}});
     return lock;
 }
 
@@ -87,13 +87,13 @@ TEST_CASE("the fixture lock is read with exact values and renders to the same by
     REQUIRE(lock->artifacts.size() == 2);
     CHECK(lock->artifacts[1].name == "k3s");
     CHECK(lock->artifacts[1].url ==
-          "https://github.com/k3s-io/k3s/releases/download/v1.33.4%2Bk3s1/k3s");
+          "https://downloads.example.org/k3s/releases/download/v1.33.4%2Bk3s1/k3s");
     CHECK(lock->artifacts[1].size == 73400320);
     CHECK(lock->artifacts[1].sha256 == std::string(64, '2'));
     REQUIRE(lock->images.size() == 2);
     const LockedImage& cilium = lock->images[0];
     CHECK(cilium.group == "cilium");
-    CHECK(cilium.reference == "quay.io/cilium/cilium:v1.18.4");
+    CHECK(cilium.reference == "registry.example.org/cilium/cilium:v1.18.4");
     CHECK(cilium.top == Descriptor{digest('3'), 1234, "application/vnd.oci.image.index.v1+json"});
     CHECK(cilium.manifest ==
           Descriptor{digest('4'), 1000, "application/vnd.oci.image.manifest.v1+json"});
@@ -111,14 +111,14 @@ TEST_CASE("render sorts artifacts by name and images by group then reference, ke
     std::string text = render_lock(sample(), "images/demo.yaml");
     auto alpha = text.find("name: alpha");
     auto zeta = text.find("name: zeta");
-    auto c_a = text.find("reference: quay.io/c/a:1");
-    auto c_z = text.find("reference: quay.io/c/z:1");
+    auto c_a = text.find("reference: registry.example.org/c/a:1");
+    auto c_z = text.find("reference: registry.example.org/c/z:1");
     auto web = text.find("group: web");
     REQUIRE(zeta != std::string::npos);
     CHECK(alpha < zeta);
     CHECK(c_a < c_z);
     CHECK(c_z < web);
-    // The blobs of quay.io/c/a:1 stay layer first, as given: manifest order is not sorted.
+    // The blobs of registry.example.org/c/a:1 stay layer first, as given: manifest order is not sorted.
     auto layer = text.find(digest('0'), c_a);
     auto config = text.find(digest('9'), c_a);
     CHECK(layer < config);
@@ -144,9 +144,9 @@ TEST_CASE("values YAML would misread are quoted and read back unchanged", "[spec
     Lock lock;
     lock.image = "null";  // a valid name, and YAML's null when plain
     lock.artifacts.push_back(
-        LockedArtifact{"a", "https://h/a:", 0, std::string(64, 'f')});  // ':' at the end
+        LockedArtifact{"a", "https://h/a:", 0, std::string(64, 'f'), "checksums https://h/s: x"});  // ':' at the end
     lock.artifacts.push_back(
-        LockedArtifact{"b", "https://h/x#y,[z]{w}", 18446744073709551615u, std::string(64, 'e')});
+        LockedArtifact{"b", "https://h/x#y,[z]{w}", 18446744073709551615u, std::string(64, 'e'), "sha256"});
     Descriptor d{digest('1'), 1, "a/b"};
     lock.images.push_back(LockedImage{"g", "[::1]:5000/app:1", d, d, {d}});
     std::string text = render_lock(lock, "defn\nwith newline.yaml");
@@ -180,12 +180,13 @@ TEST_CASE("lock: unknown, duplicate and missing keys with their places", "[spec]
     CHECK(errors_of(head +
                     "artifacts:\n  - name: a\n    url: https://h/a\n    size: 1\n"
                     "    sha256: " +
-                    std::string(64, 'a') + "\n    mode: 1\n") ==
-          "images/demo.lock.yaml:9:5: unknown key 'mode' in locked artifact (expected one of: "
-          "name, url, size, sha256)");
+                    std::string(64, 'a') + "\n    pin: sha256\n    mode: 1\n") ==
+          "images/demo.lock.yaml:10:5: unknown key 'mode' in locked artifact (expected one of: "
+          "name, url, size, sha256, pin)");
     CHECK(errors_of(head + "artifacts:\n  - name: a\n    url: https://h/a\n    size: 1\n"
                            "    size: 2\n") ==
           "images/demo.lock.yaml:5:5: missing required key 'sha256' in locked artifact\n"
+          "images/demo.lock.yaml:5:5: missing required key 'pin' in locked artifact\n"
           "images/demo.lock.yaml:8:5: duplicate key 'size' in locked artifact (first at line 7)");
     CHECK(errors_of("apiVersion: bundle/v1\nkind: Image\nartifacts: {}\n") ==
           "images/demo.lock.yaml:1:1: missing required key 'image' in lock\n"
@@ -208,7 +209,7 @@ TEST_CASE("lock: digests, sizes, hex, urls, references and media types are check
     CHECK(errors_of(head +
                     "artifacts:\n  - name: A\n    url: ftp://h/a\n    size: \"1\"\n"
                     "    sha256: " +
-                    std::string(64, 'A') + "\n") ==
+                    std::string(64, 'A') + "\n    pin: sha256\n") ==
           "images/demo.lock.yaml:5:11: 'name' must match [a-z0-9][a-z0-9._-]*, found 'A'\n"
           "images/demo.lock.yaml:6:10: url 'ftp://h/a' is not usable: a URL must start with "
           "http:// or https://\n"
@@ -223,7 +224,7 @@ TEST_CASE("lock: digests, sizes, hex, urls, references and media types are check
         {"18446744073709551616", "size '18446744073709551616' is too large"},
     }));
     CHECK(errors_of(head + "artifacts:\n  - name: a\n    url: https://h/a\n    size: " + size +
-                    "\n    sha256: " + std::string(64, 'a') + "\n") ==
+                    "\n    sha256: " + std::string(64, 'a') + "\n    pin: sha256\n") ==
           "images/demo.lock.yaml:7:11: " + message);
 }
 
@@ -253,9 +254,9 @@ TEST_CASE("lock: descriptor fields are checked in flow mappings too", "[spec][lo
 TEST_CASE("lock: duplicate artifacts and images point at the second", "[spec][lock][errors]") {
     const std::string artifact =
         "  - name: a\n    url: https://h/a\n    size: 1\n    sha256: " + std::string(64, 'a') +
-        "\n";
+        "\n    pin: sha256\n";
     CHECK(errors_of(head + "artifacts:\n" + artifact + artifact) ==
-          "images/demo.lock.yaml:9:11: duplicate locked artifact 'a' (first at line 5)");
+          "images/demo.lock.yaml:10:11: duplicate locked artifact 'a' (first at line 5)");
     std::string twice = one_image();
     twice += twice.substr(twice.find("  - group"));
     CHECK(errors_of(twice) ==

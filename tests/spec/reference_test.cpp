@@ -18,8 +18,8 @@ const std::string digest = "sha256:" + hex;
 TEST_CASE("valid references are split and normalised as Docker does", "[spec][reference]") {
     auto [text, registry, repository, tag,
           full] = GENERATE(table<std::string, std::string, std::string, std::string, std::string>({
-        {"quay.io/cilium/cilium:v1.18.4", "quay.io", "cilium/cilium", "v1.18.4",
-         "quay.io/cilium/cilium:v1.18.4"},
+        {"registry.example.org/cilium/cilium:v1.18.4", "registry.example.org", "cilium/cilium", "v1.18.4",
+         "registry.example.org/cilium/cilium:v1.18.4"},
         {"nginx:1.27", "docker.io", "library/nginx", "1.27", "docker.io/library/nginx:1.27"},
         {"bitnami/redis:7", "docker.io", "bitnami/redis", "7", "docker.io/bitnami/redis:7"},
         {"docker.io/nginx:1", "docker.io", "library/nginx", "1", "docker.io/library/nginx:1"},
@@ -46,11 +46,11 @@ TEST_CASE("valid references are split and normalised as Docker does", "[spec][re
 }
 
 TEST_CASE("a digest alone or with a tag is kept and preferred", "[spec][reference]") {
-    auto only = parse_image_reference("quay.io/cilium/operator-generic@" + digest);
+    auto only = parse_image_reference("registry.example.org/cilium/operator-generic@" + digest);
     REQUIRE(only);
     CHECK_FALSE(only->tag);
     CHECK(only->digest == digest);
-    CHECK(only->full() == "quay.io/cilium/operator-generic@" + digest);
+    CHECK(only->full() == "registry.example.org/cilium/operator-generic@" + digest);
     CHECK(only->manifest_reference() == digest);
 
     auto both = parse_image_reference("alpine:3.20@" + digest);
@@ -78,11 +78,11 @@ TEST_CASE("invalid references are refused with the reason and the text", "[spec]
     auto [text, reason] = GENERATE(table<std::string, std::string>({
         {"", "it is empty"},
         {"nginx", "neither a tag nor a digest"},
-        {"quay.io/cilium/cilium", "neither a tag nor a digest"},
+        {"registry.example.org/cilium/cilium", "neither a tag nor a digest"},
         {"localhost:5000/app", "neither a tag nor a digest"},
         {"Nginx:1", "repository component 'Nginx'"},
         {"quay.io/Cilium/cilium:1", "repository component 'Cilium'"},
-        {"quay.io/cilium/:1", "repository component ''"},
+        {"registry.example.org/cilium/:1", "repository component ''"},
         {"quay.io//a:1", "repository component ''"},
         {"quay.io/a/:1", "repository component ''"},
         {"a-:1", "repository component 'a-'"},
