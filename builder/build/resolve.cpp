@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "fetch/http.h"
+#include "fetch/mirror.h"
 #include "hash/sha256.h"
 #include "oci/registry.h"
 #include "spec/checksums.h"
@@ -16,28 +17,11 @@ namespace {
 constexpr std::uint64_t kMaxChecksumFile = 1u << 20;
 constexpr std::uint64_t kMaxHelmIndex = 64u << 20;  // large repositories publish indexes of many MiB
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 // The file name a checksum file lists for `url`: its last path component, percent-decoded
 // (K3s's "v1.36.0%2Bk3s1" directory does not matter, but a name could be escaped too).
 std::string file_name_of(const std::string& url) {
     std::string path = url.substr(0, url.find_first_of("?#"));
-    std::string last = path.substr(path.find_last_of('/') + 1);
-    std::string name;
-    for (std::size_t i = 0; i < last.size(); ++i) {
-        if (last[i] == '%' && i + 2 < last.size() && hex_value(last[i + 1]) >= 0 && hex_value(last[i + 2]) >= 0) {
-            name += static_cast<char>(hex_value(last[i + 1]) * 16 + hex_value(last[i + 2]));
-            i += 2;
-        } else {
-            name += last[i];
-        }
-    }
-    return name;
+    return fetch::percent_decode(path.substr(path.find_last_of('/') + 1));
 }
 
 // A small document (checksum file, chart index) fetched through the mirror; anything but 200 is

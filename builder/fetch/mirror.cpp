@@ -40,21 +40,6 @@ std::string encode_path(const std::string& path) {
     return out;
 }
 
-std::string decode_segment(const std::string& segment) {
-    std::string out;
-    for (std::size_t i = 0; i < segment.size(); ++i) {
-        if (segment[i] == '%' && i + 2 < segment.size() &&
-            std::isxdigit(static_cast<unsigned char>(segment[i + 1])) != 0 &&
-            std::isxdigit(static_cast<unsigned char>(segment[i + 2])) != 0) {
-            out += static_cast<char>(std::stoi(segment.substr(i + 1, 2), nullptr, 16));
-            i += 2;
-        } else {
-            out += segment[i];
-        }
-    }
-    return out;
-}
-
 // A mirror is written to disk and served by a static server that decodes escapes: no segment
 // may name the current or parent directory, even spelled %2e%2e, nor hold a slash or NUL.
 bool safe_path(const std::string& path) {
@@ -62,7 +47,7 @@ bool safe_path(const std::string& path) {
     while (start <= path.size()) {
         std::size_t end = path.find('/', start);
         if (end == std::string::npos) end = path.size();
-        std::string segment = decode_segment(path.substr(start, end - start));
+        std::string segment = percent_decode(path.substr(start, end - start));
         if (segment == "." || segment == ".." || segment.find('/') != std::string::npos ||
             segment.find('\0') != std::string::npos)
             return false;
@@ -72,6 +57,21 @@ bool safe_path(const std::string& path) {
 }
 
 }  // namespace
+
+std::string percent_decode(std::string_view segment) {
+    std::string out;
+    for (std::size_t i = 0; i < segment.size(); ++i) {
+        if (segment[i] == '%' && i + 2 < segment.size() &&
+            std::isxdigit(static_cast<unsigned char>(segment[i + 1])) != 0 &&
+            std::isxdigit(static_cast<unsigned char>(segment[i + 2])) != 0) {
+            out += static_cast<char>(std::stoi(std::string(segment.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+        } else {
+            out += segment[i];
+        }
+    }
+    return out;
+}
 
 Result<Mirror> Mirror::parse(const std::string& spec) {
     if (spec.empty()) return Error{Code::usage, "--mirror", "empty mirror"};
@@ -121,7 +121,7 @@ Result<std::string> Mirror::disk_path(const std::string& upstream) {
         std::size_t end = relative->find('/', start);
         if (end == std::string::npos) end = relative->size();
         if (start > 0) decoded += '/';
-        decoded += decode_segment(relative->substr(start, end - start));
+        decoded += percent_decode(relative->substr(start, end - start));
         start = end + 1;
     }
     return decoded;

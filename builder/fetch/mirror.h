@@ -16,10 +16,14 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
 
 namespace bundle::fetch {
+
+// %XX escapes decoded, as a web server decodes a URL path; a malformed escape stays as it is.
+std::string percent_decode(std::string_view text);
 
 class Mirror {
 public:
