@@ -15,6 +15,8 @@
 #include "core/atomic_file.h"
 #include "core/fd.h"
 #include "hash/sha256.h"
+#include "sign/base64.h"
+#include "sign/secret_file.h"
 
 namespace bundle::sign {
 namespace {
@@ -31,50 +33,6 @@ struct PkeyFree {
     void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
-
-enum class KeyFile { public_key, private_key };
-
-// Reads a key file into one buffer sized up front, so that no copy of a private key is left in
-// freed memory: the buffer never grows, and on failure it is cleansed before it is freed. Only a
-// regular file is read (not /dev/zero, a FIFO or a terminal, which could block or never end),
-// and at most one byte more than the limit. A private key must be private to its owner, as ssh
-// requires; that is checked on the open descriptor, so it is the file read that was checked.
-Result<std::string> read_key_file(const std::string& path, KeyFile kind) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    if (!fd.valid())
-        return system_error(Code::io, path, "cannot open the key file", errno);
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0)
-        return system_error(Code::io, path, "cannot stat", errno);
-    if (!S_ISREG(st.st_mode))
-        return Error{Code::invalid_input, path, "not a regular file, so not a key file"};
-    if (kind == KeyFile::private_key && (st.st_mode & 077) != 0)
-        return Error{Code::invalid_input, path,
-                     "private key is readable by other users; run chmod 600 on it"};
-    std::string text(kMaxKeyFileBytes + 1, '\0');
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int err = errno;
-            OPENSSL_cleanse(text.data(), done);
-            return system_error(Code::io, path, "cannot read the key file", err);
-        }
-        if (n == 0)
-            break;
-        done += static_cast<std::size_t>(n);
-    }
-    if (done > kMaxKeyFileBytes) {
-        OPENSSL_cleanse(text.data(), done);
-        return Error{Code::invalid_input, path, "too large for a key file (more than 64 KiB)"};
-    }
-    text.resize(done);  // shrinking keeps the buffer in place
-    return text;
-}
 
 // The bytes a memory BIO holds; nullopt if OpenSSL reports none or a negative length.
 std::optional<std::string_view> bio_contents(BIO* bio) {
@@ -109,13 +67,6 @@ Status make_key_folder(const std::string& dir) {
     return {};
 }
 
-std::string base64(const unsigned char* data, std::size_t size) {
-    std::string out(4 * ((size + 2) / 3) + 1, '\0');
-    int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data,
-                            static_cast<int>(size));
-    out.resize(static_cast<std::size_t>(n));
-    return out;
-}
 
 }  // namespace
 
@@ -187,10 +138,10 @@ std::string key_id(const PublicKey& key) {
     return hash::to_hex(*digest).substr(0, 16);
 }
 
-std::string public_key_base64(const PublicKey& key) { return base64(key.data(), key.size()); }
+std::string public_key_base64(const PublicKey& key) { return base64_encode(key.data(), key.size()); }
 
 std::string signature_base64(const Signature& signature) {
-    return base64(signature.data(), signature.size());
+    return base64_encode(signature.data(), signature.size());
 }
 
 std::optional<Signature> signature_from_base64(std::string_view text) {
