@@ -258,17 +258,11 @@ void sort_lock(Lock& lock) {
 }
 
 Result<Lock> parse_lock(std::string_view yaml_text, const fs::path& file) {
-    YamlErrors errors(file.string());
-    Lock lock;
-    try {
-        if (auto root = load_document(yaml_text, errors))
-            lock = read_lock(*root, errors);
-    } catch (const YAML::Exception& e) {
-        errors.add(errors.at(e.mark), "cannot read YAML: " + e.msg);
-    }
-    if (!errors.empty())
-        return errors.to_error();
-    sort_lock(lock);
+    auto lock = parse_document<Lock>(yaml_text, file.string(), [](const YAML::Node& root, YamlErrors& errors) {
+        return read_lock(root, errors);
+    });
+    if (lock)
+        sort_lock(*lock);
     return lock;
 }
 

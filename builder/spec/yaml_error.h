@@ -68,6 +68,24 @@ class YamlErrors {
 // to `errors` and gives nullopt; yaml-cpp's exceptions never leave this function.
 std::optional<YAML::Node> load_document(std::string_view text, YamlErrors& errors);
 
+// Reads the single document of `text` with `read(root, errors)` and gives its value, or one
+// error listing every mistake of the file. Walking a loaded document is not expected to throw;
+// should a corner of yaml-cpp do so anyway, it is still a mistake of the file and reported as one.
+template <class T, class Read>
+Result<T> parse_document(std::string_view text, const std::string& file, Read&& read) {
+    YamlErrors errors(file);
+    T value{};
+    try {
+        if (auto root = load_document(text, errors))
+            value = read(*root, errors);
+    } catch (const YAML::Exception& e) {
+        errors.add(errors.at(e.mark), "cannot read YAML: " + e.msg);
+    }
+    if (!errors.empty())
+        return errors.to_error();
+    return value;
+}
+
 // One `key: value` pair, with the key node kept so that errors about a value that is missing
 // (`key:` with nothing after it, whose mark yaml-cpp puts on the next line) can point at the key.
 struct Field {

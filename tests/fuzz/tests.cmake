@@ -17,3 +17,4 @@ endfunction()
 
 bundle_fuzz_target(index LIBS bundle_format)
 bundle_fuzz_target(lock LIBS bundle_spec)
+bundle_fuzz_target(cluster LIBS bundle_spec)
