@@ -1,4 +1,6 @@
 #include <cerrno>
+#include <filesystem>
+#include <optional>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -11,6 +13,9 @@
 #include "cli/process.h"
 #include "cli/progress.h"
 #include "format/inspect.h"
+#include "render/write.h"
+#include "spec/cluster.h"
+#include "spec/secrets.h"
 
 namespace bundle::cli {
 namespace {
@@ -19,6 +24,7 @@ struct BuildFlags {
     std::string image;
     std::string out = "dist";
     std::string key;
+    std::string cluster;
     bool locked = false;
     Common common;
     FetchFlags fetch;
@@ -37,12 +43,46 @@ Result<std::int64_t> creation_time() {
     return static_cast<std::int64_t>(value);
 }
 
+// The cluster and every secret are read before the build starts, so that a missing key is
+// found in a second rather than after the downloads.
+struct ClusterInputs {
+    spec::Cluster cluster;
+    spec::Secrets secrets;
+};
+
+Result<std::optional<ClusterInputs>> load_cluster_inputs(const BuildFlags& flags) {
+    if (flags.cluster.empty()) return std::optional<ClusterInputs>{};
+    auto cluster = spec::load_cluster(flags.cluster);
+    if (!cluster) return std::move(cluster).error();
+    auto secrets = spec::load_secrets(*cluster);
+    if (!secrets) return std::move(secrets).error();
+    return std::optional<ClusterInputs>{ClusterInputs{std::move(*cluster), std::move(*secrets)}};
+}
+
+int write_cluster_user_data(const ClusterInputs& inputs, const std::string& bundle_path, const BuildFlags& flags) {
+    auto bundle = render::describe_bundle(bundle_path, inputs.secrets.signing_key.public_key(),
+                                          jobs_or_default(flags.common));
+    if (!bundle) return report(bundle.error());
+    std::string out_dir = (std::filesystem::path(flags.out) / "cloud-init").string();
+    auto written = render::write_user_data(inputs.cluster, inputs.secrets, *bundle, out_dir);
+    if (!written) return report(written.error());
+    for (const auto& file : *written)
+        std::cout << "wrote " << file.path << ": " << file.size << " bytes of " << render::kMaxUserDataBytes
+                  << (file.compressed.empty() ? "" : " (some files gzip-compressed)") << " (secret)\n";
+    return kExitOk;
+}
+
 int run_build(const BuildFlags& flags) {
     auto created = creation_time();
     if (!created) return report(created.error());
+    auto inputs = load_cluster_inputs(flags);
+    if (!inputs) return report(inputs.error());
+    std::string key = flags.key;
+    if (key.empty() && *inputs) key = ((*inputs)->cluster.secrets / "bundle.key").string();
+    if (key.empty()) return report(Error{Code::usage, "--key", "give --key (a signing key) or --cluster (its secrets hold one)"});
     auto downloads = make_fetch_progress(flags.fetch, flags.common.quiet);
     std::atomic<std::uint64_t> total{0};
-    build::BuildOptions options{flags.image, flags.out, flags.key,     *created, jobs_or_default(flags.common),
+    build::BuildOptions options{flags.image, flags.out, key,     *created, jobs_or_default(flags.common),
                                 nullptr,     &total,    &interrupted(), flags.locked,
                                 fetch_settings(flags.fetch, downloads.get())};
     // The hashing progress starts when the downloads are done: it reads `total`, set then.
@@ -53,6 +93,7 @@ int run_build(const BuildFlags& flags) {
     if (!written) return report(written.error());
     std::cout << "wrote " << written->path << ": " << written->members << " members, "
               << format::human_size(written->size) << " in " << seconds << " s\n";
+    if (*inputs) return write_cluster_user_data(**inputs, written->path, flags);
     return kExitOk;
 }
 
@@ -64,7 +105,10 @@ void add_build(CLI::App& app, Run& run) {
     command->add_option("--image", flags->image, "Image definition (images/<name>.yaml)")->required();
     command->add_option("--out", flags->out, "Output folder; the bundle is <name>-<version>.bundle")
         ->capture_default_str();
-    command->add_option("--key", flags->key, "Ed25519 signing key (from `bundle keygen`)")->required();
+    command->add_option("--key", flags->key,
+                        "Ed25519 signing key (from `bundle keygen`; default with --cluster: its secrets/bundle.key)");
+    command->add_option("--cluster", flags->cluster,
+                        "Cluster definition: also write every node's user-data to <out>/cloud-init/<node>.yaml");
     command->add_flag("--locked", flags->locked,
                       "Use <name>.lock.yaml beside the definition and download nothing it does not name");
     add_common(*command, flags->common);

@@ -17,6 +17,8 @@ void add_inspect(CLI::App& app, Run& run);
 void add_lock(CLI::App& app, Run& run);
 void add_fetch(CLI::App& app, Run& run);
 void add_mirror(CLI::App& app, Run& run);
+void add_init(CLI::App& app, Run& run);
+void add_cloud_init(CLI::App& app, Run& run);
 
 // Options several commands share.
 struct Common {

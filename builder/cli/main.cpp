@@ -37,11 +37,13 @@ int main(int argc, char** argv) {
                kExitCodeHelp);
 
     Run run;
+    add_init(app, run);
     add_keygen(app, run);
     add_lock(app, run);
     add_fetch(app, run);
     add_mirror(app, run);
     add_build(app, run);
+    add_cloud_init(app, run);
     add_verify(app, run);
     add_extract(app, run);
     add_inspect(app, run);

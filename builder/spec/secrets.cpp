@@ -1,0 +1,231 @@
+#include "spec/secrets.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include <array>
+#include <cerrno>
+#include <filesystem>
+
+#include "core/atomic_file.h"
+#include "hash/sha256.h"
+#include "sign/secret_file.h"
+#include "sign/x25519.h"
+
+namespace bundle::spec {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kSigningKey[] = "bundle.key";
+constexpr char kTokenFile[] = "k3s-token";
+constexpr char kDeployKey[] = "gitops-deploy-key";
+
+void cleanse(std::string& text) { OPENSSL_cleanse(text.data(), text.size()); }
+
+std::string wireguard_path(const Cluster& cluster, const std::string& node, const char* suffix) {
+    return (cluster.secrets / "wireguard" / (node + suffix)).string();
+}
+
+// One line of text without its trailing newline (key files written by hand often have one).
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+bool is_token(const std::string& token) {
+    if (token.size() < 16) return false;
+    for (char c : token)
+        if (c <= ' ' || c > '~') return false;
+    return true;
+}
+
+class Problems {
+public:
+    void add(const std::string& path, const std::string& message) { lines_.push_back(path + ": " + message); }
+    void add(const Error& error) { lines_.push_back(error.describe()); }
+    bool empty() const { return lines_.empty(); }
+    Error to_error() const {
+        std::string message;
+        for (const auto& line : lines_) message += line + "\n";
+        message += "(`bundle init` creates missing secrets and never overwrites one)";
+        return Error{Code::invalid_input, "", message};
+    }
+
+private:
+    std::vector<std::string> lines_;
+};
+
+void check_folder(const Cluster& cluster, Problems& problems) {
+    struct stat st {};
+    if (::stat(cluster.secrets.c_str(), &st) != 0) {
+        problems.add(cluster.secrets.string(), "secrets folder is missing");
+        return;
+    }
+    if (!S_ISDIR(st.st_mode))
+        problems.add(cluster.secrets.string(), "is not a folder");
+    else if ((st.st_mode & 077) != 0)
+        problems.add(cluster.secrets.string(), "secrets folder is open to other users; run chmod 700 on it");
+}
+
+void load_node_keys(const Cluster& cluster, const Node& node, Secrets& secrets, Problems& problems) {
+    std::string private_path = wireguard_path(cluster, node.name, ".key");
+    std::string public_path = wireguard_path(cluster, node.name, ".pub");
+    auto private_text = sign::read_key_file(private_path, sign::KeyFile::private_key);
+    if (!private_text) return problems.add(private_text.error());
+    NodeSecrets keys;
+    keys.wireguard_private = trimmed(std::move(*private_text));
+    cleanse(*private_text);
+    auto derived = sign::wireguard_public_key(keys.wireguard_private, private_path);
+    if (!derived) return problems.add(derived.error());
+    auto public_text = sign::read_key_file(public_path, sign::KeyFile::public_key);
+    if (!public_text) return problems.add(public_text.error());
+    keys.wireguard_public = trimmed(std::move(*public_text));
+    if (keys.wireguard_public != *derived)
+        return problems.add(public_path, "is not the public key of " + private_path);
+    secrets.nodes.emplace(node.name, std::move(keys));
+}
+
+void load_token(const Cluster& cluster, Secrets& secrets, Problems& problems) {
+    std::string path = (cluster.secrets / kTokenFile).string();
+    auto text = sign::read_key_file(path, sign::KeyFile::private_key);
+    if (!text) return problems.add(text.error());
+    secrets.k3s_token = trimmed(std::move(*text));
+    cleanse(*text);
+    if (!is_token(secrets.k3s_token))
+        problems.add(path, "the K3s token must be one line of at least 16 printable characters without spaces");
+}
+
+void load_deploy_key(const Cluster& cluster, Secrets& secrets, Problems& problems) {
+    std::string path = (cluster.secrets / kDeployKey).string();
+    auto text = sign::read_key_file(path, sign::KeyFile::private_key);
+    if (!text) {
+        problems.add(path, text.error().message + " (gitops.deploy_key is set: put the repository's SSH deploy key here)");
+        return;
+    }
+    if (text->find("PRIVATE KEY-----") == std::string::npos)
+        problems.add(path, "not an SSH private key (expected an OpenSSH or PEM private key)");
+    secrets.gitops_deploy_key = std::move(*text);
+}
+
+Result<std::string> random_token() {
+    std::array<unsigned char, 32> raw{};
+    if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1)
+        return Error{Code::internal, "openssl", "no randomness for the K3s token"};
+    hash::Sha256Digest bytes{};
+    std::copy(raw.begin(), raw.end(), bytes.begin());
+    OPENSSL_cleanse(raw.data(), raw.size());
+    std::string token = hash::to_hex(bytes) + "\n";
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    return token;
+}
+
+bool exists(const std::string& path) {
+    std::error_code ec;
+    return fs::symlink_status(path, ec).type() != fs::file_type::not_found;
+}
+
+Status make_private_folder(const fs::path& folder) {
+    if (::mkdir(folder.c_str(), 0700) == 0 || errno == EEXIST) return {};
+    return system_error(Code::io, folder.string(), "cannot create the secrets folder", errno);
+}
+
+// Writes a secret that must not exist yet; `created` learns its path.
+Status write_new(const std::string& path, std::string content, CreatedSecrets& created) {
+    Status written = write_file_atomically(path, content, 0600, Replace::forbidden);
+    cleanse(content);
+    BUNDLE_TRY(std::move(written));
+    created.created.push_back(path);
+    return {};
+}
+
+Status create_node_keys(const Cluster& cluster, const std::string& node, CreatedSecrets& created) {
+    std::string private_path = wireguard_path(cluster, node, ".key");
+    std::string public_path = wireguard_path(cluster, node, ".pub");
+    if (exists(private_path) || exists(public_path)) {
+        created.kept.push_back(private_path);
+        return {};
+    }
+    auto keys = sign::generate_wireguard_keys();
+    if (!keys) return std::move(keys).error();
+    Status written = write_new(private_path, keys->private_key + "\n", created);
+    cleanse(keys->private_key);
+    BUNDLE_TRY(std::move(written));
+    return write_new(public_path, keys->public_key + "\n", created);
+}
+
+}  // namespace
+
+Secrets::~Secrets() {
+    cleanse(k3s_token);
+    for (auto& [name, keys] : nodes) cleanse(keys.wireguard_private);
+    if (gitops_deploy_key) cleanse(*gitops_deploy_key);
+}
+
+std::vector<SecretFile> required_secret_files(const Cluster& cluster) {
+    std::vector<SecretFile> files{{(cluster.secrets / kSigningKey).string(), "bundle signing key"},
+                                  {(cluster.secrets / "bundle.pub").string(), "bundle signing public key"},
+                                  {(cluster.secrets / kTokenFile).string(), "K3s token"}};
+    for (const auto& node : cluster.nodes) {
+        files.push_back({wireguard_path(cluster, node.name, ".key"), "WireGuard private key of " + node.name});
+        files.push_back({wireguard_path(cluster, node.name, ".pub"), "WireGuard public key of " + node.name});
+    }
+    if (cluster.gitops && cluster.gitops->deploy_key)
+        files.push_back({(cluster.secrets / kDeployKey).string(), "GitOps deploy key"});
+    return files;
+}
+
+Result<Secrets> load_secrets(const Cluster& cluster) {
+    Problems problems;
+    check_folder(cluster, problems);
+    Secrets secrets;
+    auto key = sign::load_private_key((cluster.secrets / kSigningKey).string());
+    if (key) secrets.signing_key = std::move(*key);
+    else problems.add(key.error());
+    load_token(cluster, secrets, problems);
+    for (const auto& node : cluster.nodes) load_node_keys(cluster, node, secrets, problems);
+    if (cluster.gitops && cluster.gitops->deploy_key) load_deploy_key(cluster, secrets, problems);
+    if (!problems.empty()) return problems.to_error();
+    return secrets;
+}
+
+Result<CreatedSecrets> create_missing_secrets(const Cluster& cluster, const std::optional<std::string>& only_node) {
+    CreatedSecrets created;
+    BUNDLE_TRY(make_private_folder(cluster.secrets));
+    BUNDLE_TRY(make_private_folder(cluster.secrets / "wireguard"));
+    if (only_node) {
+        if (cluster.find_node(*only_node) == nullptr)
+            return Error{Code::usage, cluster.file.string(),
+                         "no node named '" + *only_node + "': add it to `nodes:` first, then run this again"};
+        if (exists(wireguard_path(cluster, *only_node, ".key")))
+            return Error{Code::invalid_input, wireguard_path(cluster, *only_node, ".key"),
+                         "already exists; not overwriting a node's key"};
+        BUNDLE_TRY(create_node_keys(cluster, *only_node, created));
+        return created;
+    }
+    std::string signing = (cluster.secrets / kSigningKey).string();
+    if (exists(signing) || exists((cluster.secrets / "bundle.pub").string())) {
+        created.kept.push_back(signing);
+    } else {
+        auto paths = sign::write_new_key_pair(cluster.secrets.string());
+        if (!paths) return std::move(paths).error();
+        // All of the folder is private, the public half too ("never in a bundle, a log ...").
+        if (::chmod(paths->public_key.c_str(), 0600) != 0)
+            return system_error(Code::io, paths->public_key, "cannot make it private", errno);
+        created.created.push_back(paths->private_key);
+        created.created.push_back(paths->public_key);
+    }
+    std::string token_path = (cluster.secrets / kTokenFile).string();
+    if (exists(token_path)) {
+        created.kept.push_back(token_path);
+    } else {
+        auto token = random_token();
+        if (!token) return std::move(token).error();
+        BUNDLE_TRY(write_new(token_path, std::move(*token), created));
+    }
+    for (const auto& node : cluster.nodes) BUNDLE_TRY(create_node_keys(cluster, node.name, created));
+    return created;
+}
+
+}  // namespace bundle::spec

@@ -1,0 +1,140 @@
+#!/bin/sh
+# bundle bootstrap: the first thing a freshly installed node runs (cloud-init's runcmd starts it
+# as the transient unit bundle-bootstrap; follow it with `journalctl -u bundle-bootstrap -f`).
+#
+# It gets the cluster's bundle, from the first place that has it:
+#   1. a seed volume labelled CIDATA (`bundle image`: a fully offline install),
+#   2. a peer over the WireGuard mesh (`bundle node serve` on every member: a reinstall needs no
+#      internet),
+#   3. the bundle sources of cluster.yaml (a release asset, object storage).
+# Whatever the place, the file must have the SHA-256 that the user-data carries. It then takes
+# the node agent out of the bundle, runs it only if its SHA-256 is the one the user-data carries,
+# and hands over to `bundle node install`, which checks the bundle's signature and every byte
+# of it before it uses anything else.
+#
+# Its settings come from /etc/bundle/bootstrap.env, written by the user-data. POSIX shell only:
+# it runs before anything is installed.
+set -eu
+
+env_file=${BUNDLE_BOOTSTRAP_ENV:-/etc/bundle/bootstrap.env}
+# shellcheck source=/dev/null
+. "$env_file"
+: "${BUNDLE_FILE:?} ${BUNDLE_SHA256:?} ${AGENT_SHA256:?} ${AGENT_PORT:?} ${NODE_CONFIG:?}"
+PEERS=${PEERS:-}
+SOURCES=${SOURCES:-}
+
+state=${BUNDLE_STATE_DIR:-/var/lib/bundle}
+incoming="$state/incoming"
+bundle="$incoming/$BUNDLE_FILE"
+agent="$state/agent/bundle"
+
+log() {
+  echo "bundle-bootstrap: $*" >&2
+}
+
+sha256_of() {
+  sha256sum "$1" | cut -d ' ' -f 1
+}
+
+# True when $1 is the expected bundle; a wrong file is removed so that it is never used.
+check_bundle() {
+  [ -f "$1" ] || return 1
+  if [ "$(sha256_of "$1")" = "$BUNDLE_SHA256" ]; then
+    return 0
+  fi
+  log "$1 does not have the expected SHA-256; discarding it"
+  rm -f "$1"
+  return 1
+}
+
+# Downloads $1 into $bundle.part, resuming a partial file, then checks and renames it.
+download() {
+  if command -v curl >/dev/null 2>&1; then
+    curl --fail --silent --show-error --location --proto '=http,https' --connect-timeout 10 \
+      --retry 3 --continue-at - --output "$bundle.part" "$1" || return 1
+  else
+    wget --quiet --tries=3 --timeout=10 --continue --output-document="$bundle.part" "$1" || return 1
+  fi
+  check_bundle "$bundle.part" || return 1
+  mv "$bundle.part" "$bundle"
+}
+
+from_seed() {
+  for device in /dev/disk/by-label/CIDATA /dev/disk/by-label/cidata; do
+    [ -b "$device" ] || continue
+    mountpoint=$(mktemp -d)
+    if mount -o ro "$device" "$mountpoint" 2>/dev/null; then
+      if check_bundle "$mountpoint/$BUNDLE_FILE" 2>/dev/null; then
+        cp "$mountpoint/$BUNDLE_FILE" "$bundle.part" && mv "$bundle.part" "$bundle"
+      fi
+      umount "$mountpoint" || true
+    fi
+    rmdir "$mountpoint" || true
+    if [ -f "$bundle" ]; then
+      log "bundle found on the seed volume $device"
+      return 0
+    fi
+  done
+  return 1
+}
+
+from_peers() {
+  [ -n "$PEERS" ] || return 1
+  # The mesh's networkd files came with the user-data; bring the interface up.
+  systemctl enable --now systemd-networkd >/dev/null 2>&1 || true
+  networkctl reload >/dev/null 2>&1 || systemctl restart systemd-networkd || true
+  for peer in $PEERS; do
+    if download "http://$peer:$AGENT_PORT/bundle/$BUNDLE_FILE"; then
+      log "bundle fetched from peer $peer over the mesh"
+      return 0
+    fi
+    log "peer $peer did not serve the bundle"
+  done
+  return 1
+}
+
+from_sources() {
+  for url in $SOURCES; do
+    if download "$url"; then
+      log "bundle fetched from $url"
+      return 0
+    fi
+    log "could not fetch $url"
+  done
+  return 1
+}
+
+obtain() {
+  check_bundle "$bundle" 2>/dev/null && return 0
+  from_seed || from_peers || from_sources
+}
+
+mkdir -p "$incoming" "$state/agent"
+chmod 0700 "$state"
+
+# Peers may still be installing and sources may be down for a while: keep trying for half an hour.
+attempts=${BUNDLE_BOOTSTRAP_ATTEMPTS:-60}
+pause=${BUNDLE_BOOTSTRAP_PAUSE:-30}
+attempt=1
+until obtain; do
+  if [ "$attempt" -ge "$attempts" ]; then
+    log "no copy of $BUNDLE_FILE found after $attempt attempts (seed volume, peers: ${PEERS:-none}, sources); giving up"
+    exit 1
+  fi
+  log "no copy of $BUNDLE_FILE yet (attempt $attempt of $attempts); retrying in $pause s"
+  attempt=$((attempt + 1))
+  sleep "$pause"
+done
+
+# The node agent is a member of the bundle, which is a plain tar file.
+tar -x -O -f "$bundle" bin/bundle >"$agent.part"
+if [ "$(sha256_of "$agent.part")" != "$AGENT_SHA256" ]; then
+  rm -f "$agent.part"
+  log "the node agent in $BUNDLE_FILE does not have the expected SHA-256; refusing to run it"
+  exit 1
+fi
+chmod 0755 "$agent.part"
+mv "$agent.part" "$agent"
+
+log "starting the node agent"
+exec "$agent" node install --bundle "$bundle" --config "$NODE_CONFIG"
