@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "build/completeness.h"
 #include "build/materials.h"
 #include "build/sources.h"
 #include "core/fd.h"
@@ -98,6 +99,7 @@ Result<format::Written> build_bundle(const BuildOptions& options) {
         fetched.lock = &*lock;
     }
 
+    BUNDLE_TRY(check_completeness(*image, fetched));  // every image the charts deploy is here
     auto sources = collect_sources(*image, fetched);
     if (!sources) return std::move(sources).error();
     announce_total(*sources, options.total);

@@ -6,6 +6,7 @@
 
 #include "format/member_path.h"
 #include "spec/artifact_origin.h"
+#include "spec/image_completeness.h"
 #include "spec/image_groups.h"
 #include "spec/name.h"
 #include "spec/small_file.h"
@@ -277,7 +278,8 @@ Image read_image(const YAML::Node& root, const fs::path& file, YamlErrors& error
     image.file = file;
     Mapping top = Mapping::read(
         root, "image",
-        {"apiVersion", "kind", "name", "version", "arch", "artifacts", "images", "payload"},
+        {"apiVersion", "kind", "name", "version", "arch", "artifacts", "images", "payload",
+         "completeness"},
         errors);
     if (!top.is_mapping())
         return image;
@@ -294,25 +296,17 @@ Image read_image(const YAML::Node& root, const fs::path& file, YamlErrors& error
     image.artifacts = read_artifacts(top.find("artifacts"), folder, image.images, errors);
     if (const Field* field = top.find("payload"))
         image.payload = read_local_path(*field, folder, errors);
+    image.completeness =
+        read_completeness(top.find("completeness"), folder, image.artifacts, errors);
     return image;
 }
 
 }  // namespace
 
 Result<Image> parse_image(std::string_view yaml_text, const fs::path& file) {
-    YamlErrors errors(file.string());
-    Image image;
-    try {
-        if (auto root = load_document(yaml_text, errors))
-            image = read_image(*root, file, errors);
-    } catch (const YAML::Exception& e) {
-        // Walking a loaded document is not expected to throw; should a corner of yaml-cpp do so
-        // anyway, it is still a problem of this file and is reported like one.
-        errors.add(errors.at(e.mark), "cannot read YAML: " + e.msg);
-    }
-    if (!errors.empty())
-        return errors.to_error();
-    return image;
+    return parse_document<Image>(yaml_text, file.string(), [&](const YAML::Node& root, YamlErrors& errors) {
+        return read_image(root, file, errors);
+    });
 }
 
 Result<Image> load_image(const fs::path& file) {

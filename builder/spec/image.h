@@ -25,6 +25,11 @@
 //       - quay.io/cilium/cilium:v1.18.4            # images/<group>.oci.tar
 //       - quay.io/cilium/operator-generic:v1.18.4@sha256:<64 hex>
 //   payload: payload/            # optional folder, relative to this file's folder
+//   completeness:                # optional: what the build must find among the images
+//     - chart: cilium            # an artifact that is a Helm chart (.tgz)
+//       values: ../payload/cilium/values.yaml   # optional: the values the payload installs it
+//                                # with, relative to this file's folder
+//     - manifests: argocd-install   # an artifact that is (multi-document) Kubernetes YAML
 //
 // An artifact has exactly one of path, url and helm. A `path:` artifact may carry a sha256 pin.
 // A `url:` artifact needs exactly one pin source: sha256, checksums or `trust: first-use` (so
@@ -32,6 +37,10 @@
 // index and may add no other. An image reference is checked by spec::parse_image_reference (spec/reference.h)'s rule
 // (registry host, repository, tag and/or @sha256 digest); a group must not be empty, and the
 // same reference twice in one group is an error.
+//
+// A `completeness` entry names exactly one artifact of this definition, through `chart` or
+// `manifests`; `values` goes only with `chart`, and no artifact is named twice. The build opens
+// these artifacts and refuses a bundle that lacks an image they deploy (build/completeness.h).
 //
 // `dest` is checked here, where the user can still fix it, by the very rule the bundle's writer
 // and extractor enforce (format::check_member_path in format/member_path.h: relative, no "..",
@@ -78,6 +87,15 @@ struct ImageGroup {
     Location where;                       // of the group's key
 };
 
+// One entry of `completeness:`: an artifact whose container images the bundle must carry.
+struct CompletenessCheck {
+    enum class Kind { chart, manifests };
+    Kind kind = Kind::chart;
+    std::string artifact;                         // the artifact's name
+    std::optional<std::filesystem::path> values;  // chart only; resolved against the folder
+    Location where;                               // of the entry's mapping
+};
+
 struct Image {
     std::string name;
     std::uint64_t version = 0;
@@ -85,6 +103,7 @@ struct Image {
     std::vector<Artifact> artifacts;
     std::vector<ImageGroup> images;                // in the order written
     std::optional<std::filesystem::path> payload;  // resolved against the definition's folder
+    std::vector<CompletenessCheck> completeness;   // in the order written
     std::filesystem::path file;                    // the definition file itself
 };
 

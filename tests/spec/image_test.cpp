@@ -107,7 +107,7 @@ TEST_CASE("an unknown key is reported at the key with the expected keys", "[spec
           "url, helm, dest, mode, sha256, checksums, trust)");
     CHECK(errors_of(with_artifacts("") + "colour: red\n") ==
           "images/demo.yaml:7:1: unknown key 'colour' in image (expected one of: apiVersion, "
-          "kind, name, version, arch, artifacts, images, payload)");
+          "kind, name, version, arch, artifacts, images, payload, completeness)");
 }
 
 TEST_CASE("a key given twice in one mapping is reported at the second", "[spec][errors]") {
