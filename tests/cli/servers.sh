@@ -25,13 +25,14 @@ sys.exit(1)
 PY
 }
 
-# start_nginx DIR ROOT [RATE]: serves ROOT on a free port, RATE bytes/s per connection at most
-# (nginx's limit_rate; 0, the default, is unlimited); sets nginx_port and nginx_url. DIR/access.log
-# has one line per request: "<uri> <Range header> <body bytes sent>".
-start_nginx() {
-  dir=$1 root=$2 rate=${3:-0}
+# run_nginx DIR ROOT RATE EXTRA: nginx serving ROOT on a free port of 127.0.0.1, RATE bytes/s
+# per connection at most (nginx's limit_rate; 0 is unlimited), EXTRA added to its server block.
+# Sets run_nginx_port. DIR/access.log has one line per request: "<uri> <Range header> <body
+# bytes sent>".
+run_nginx() {
+  dir=$1 root=$2 rate=$3 extra=$4
   mkdir -p "$dir/tmp"
-  nginx_port=$(free_port)
+  run_nginx_port=$(free_port)
   cat >"$dir/nginx.conf" <<CONF
 daemon off;
 master_process off;
@@ -49,16 +50,23 @@ http {
   scgi_temp_path $dir/tmp/scgi;
   default_type application/octet-stream;
   server {
-    listen 127.0.0.1:$nginx_port;
+    listen 127.0.0.1:$run_nginx_port;
     root $root;
     limit_rate $rate;
+$extra
   }
 }
 CONF
   /usr/sbin/nginx -e "$dir/error.log" -p "$dir" -c "$dir/nginx.conf" >>"$dir/nginx.out" 2>&1 &
   server_pids="$server_pids $!"
+  wait_port "$run_nginx_port" nginx "$dir/error.log"
+}
+
+# start_nginx DIR ROOT [RATE]: serves ROOT (see run_nginx); sets nginx_port and nginx_url.
+start_nginx() {
+  run_nginx "$1" "$2" "${3:-0}" "" || return 1
+  nginx_port=$run_nginx_port
   nginx_url="http://127.0.0.1:$nginx_port"
-  wait_port "$nginx_port" nginx "$dir/error.log"
 }
 
 # start_registry DIR: docker-registry with filesystem storage in DIR; sets registry (host:port)
@@ -86,4 +94,19 @@ stop_servers() {
   for pid in $server_pids; do kill "$pid" 2>/dev/null; done
   for pid in $server_pids; do wait "$pid" 2>/dev/null; done
   server_pids=""
+}
+
+# start_mirror DIR ROOT REGISTRY: one base URL for `bundle --mirror`, on a free port: nginx
+# serves the folder ROOT (the release files, checksum files and chart indexes, as
+# <host>/<path>) and hands every /v2/ request, unchanged, to the docker-registry at REGISTRY
+# (host:port), which holds the images under names that begin with their registry's host
+# ("quay.io/cilium/cilium"). Sets mirror_port and mirror_url; DIR/access.log as run_nginx's.
+start_mirror() {
+  run_nginx "$1" "$2" 0 "    location /v2/ {
+      proxy_pass http://$3;
+      proxy_http_version 1.1;
+      proxy_set_header Host \$http_host;
+    }" || return 1
+  mirror_port=$run_nginx_port
+  mirror_url="http://127.0.0.1:$mirror_port"
 }
