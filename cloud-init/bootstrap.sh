@@ -1,6 +1,9 @@
 #!/bin/sh
-# bundle bootstrap: the first thing a freshly installed node runs (cloud-init's runcmd starts it
-# as the transient unit bundle-bootstrap; follow it with `journalctl -u bundle-bootstrap -f`).
+# bundle bootstrap: the first thing a freshly installed node runs, as the systemd unit
+# bundle-bootstrap.service that the user-data installs and starts (follow it with
+# `journalctl -u bundle-bootstrap -f`). The unit is restarted when this script fails and runs
+# again at boot, so a node whose peers and sources were all out of reach keeps trying; once the
+# node agent has installed the node, the agent's own service takes over and disables it.
 #
 # It gets the cluster's bundle, from the first place that has it:
 #   1. a seed volume labelled CIDATA (`bundle image`: a fully offline install),
@@ -22,6 +25,8 @@ env_file=${BUNDLE_BOOTSTRAP_ENV:-/etc/bundle/bootstrap.env}
 : "${BUNDLE_FILE:?} ${BUNDLE_SHA256:?} ${AGENT_SHA256:?} ${AGENT_PORT:?} ${NODE_CONFIG:?}"
 PEERS=${PEERS:-}
 SOURCES=${SOURCES:-}
+# The lists are split into words below, never expanded as file name patterns.
+set -f
 
 state=${BUNDLE_STATE_DIR:-/var/lib/bundle}
 incoming="$state/incoming"
@@ -47,13 +52,22 @@ check_bundle() {
   return 1
 }
 
-# Downloads $1 into $bundle.part, resuming a partial file, then checks and renames it.
+# download URL TRIES: fetches URL into $bundle.part, resuming a partial file, then checks it and
+# renames it into place. A transfer that stalls for a minute is given up. A partial file that
+# cannot be resumed (the server ignores ranges) is removed, so the next attempt starts afresh.
 download() {
+  status=0
   if command -v curl >/dev/null 2>&1; then
-    curl --fail --silent --show-error --location --proto '=http,https' --connect-timeout 10 \
-      --retry 3 --continue-at - --output "$bundle.part" "$1" || return 1
+    curl --fail --silent --show-error --location --globoff --proto '=http,https' \
+      --connect-timeout 10 --speed-limit 1024 --speed-time 60 --retry "$2" \
+      --continue-at - --output "$bundle.part" "$1" || status=$?
   else
-    wget --quiet --tries=3 --timeout=10 --continue --output-document="$bundle.part" "$1" || return 1
+    wget --quiet --tries="$2" --timeout=60 --continue --output-document="$bundle.part" "$1" || status=$?
+  fi
+  if [ "$status" -ne 0 ]; then
+    # curl 33 / wget 8: the server refused the range; 22: an HTTP error, the part is not the file.
+    case $status in 33 | 22 | 8) rm -f "$bundle.part" ;; esac
+    return 1
   fi
   check_bundle "$bundle.part" || return 1
   mv "$bundle.part" "$bundle"
@@ -80,11 +94,12 @@ from_seed() {
 
 from_peers() {
   [ -n "$PEERS" ] || return 1
-  # The mesh's networkd files came with the user-data; bring the interface up.
+  # The mesh's networkd files came with the user-data: networkd must run to bring them up.
   systemctl enable --now systemd-networkd >/dev/null 2>&1 || true
   networkctl reload >/dev/null 2>&1 || systemctl restart systemd-networkd || true
   for peer in $PEERS; do
-    if download "http://$peer:$AGENT_PORT/bundle/$BUNDLE_FILE"; then
+    # One try each: a peer that is not up yet should not hold up the others.
+    if download "http://$peer:$AGENT_PORT/bundle/$BUNDLE_FILE" 0; then
       log "bundle fetched from peer $peer over the mesh"
       return 0
     fi
@@ -95,7 +110,7 @@ from_peers() {
 
 from_sources() {
   for url in $SOURCES; do
-    if download "$url"; then
+    if download "$url" 3; then
       log "bundle fetched from $url"
       return 0
     fi
@@ -127,7 +142,11 @@ until obtain; do
 done
 
 # The node agent is a member of the bundle, which is a plain tar file.
-tar -x -O -f "$bundle" bin/bundle >"$agent.part"
+if ! tar --occurrence=1 -x -O -f "$bundle" bin/bundle >"$agent.part"; then
+  rm -f "$agent.part"
+  log "cannot take bin/bundle out of $bundle"
+  exit 1
+fi
 if [ "$(sha256_of "$agent.part")" != "$AGENT_SHA256" ]; then
   rm -f "$agent.part"
   log "the node agent in $BUNDLE_FILE does not have the expected SHA-256; refusing to run it"

@@ -75,15 +75,24 @@ Result<format::Written> build_bundle(const BuildOptions& options) {
     Materials materials;
     std::optional<Staging> staging;
     Fetched fetched;
+    std::optional<FetchContext> context;
     if (needs_fetching(*image)) {
-        auto context = open_fetch_context(options.fetch);
-        if (!context) return std::move(context).error();
+        auto opened = open_fetch_context(options.fetch);
+        if (!opened) return std::move(opened).error();
+        context.emplace(std::move(*opened));
         auto pinned = lock_for_build(*image, options.locked, *context);
         if (!pinned) return std::move(pinned).error();
         lock = std::move(*pinned);
         auto got = fetch_materials(*image, *lock, *context);
         if (!got) return std::move(got).error();
         materials = std::move(*got);
+        fetched.materials = &materials;
+        fetched.lock = &*lock;
+    }
+    // Every image the charts and manifests deploy is here; checked before the archives are
+    // written, so that a missing one is said at once.
+    BUNDLE_TRY(check_completeness(*image, fetched));
+    if (context) {
         auto made = Staging::create(options.out_dir);
         if (!made) return std::move(made).error();
         staging.emplace(std::move(*made));
@@ -95,11 +104,7 @@ Result<format::Written> build_bundle(const BuildOptions& options) {
             BUNDLE_TRY(oci::write_layout_archive(members, context->cache, archive));
             fetched.archives[group.name] = archive;
         }
-        fetched.materials = &materials;
-        fetched.lock = &*lock;
     }
-
-    BUNDLE_TRY(check_completeness(*image, fetched));  // every image the charts deploy is here
     auto sources = collect_sources(*image, fetched);
     if (!sources) return std::move(sources).error();
     announce_total(*sources, options.total);

@@ -54,6 +54,9 @@ Result<std::optional<ClusterInputs>> load_cluster_inputs(const BuildFlags& flags
     if (flags.cluster.empty()) return std::optional<ClusterInputs>{};
     auto cluster = spec::load_cluster(flags.cluster);
     if (!cluster) return std::move(cluster).error();
+    auto image = spec::load_image(flags.image);
+    if (!image) return std::move(image).error();
+    BUNDLE_TRY(spec::check_not_bundled(*cluster, *image));
     auto secrets = spec::load_secrets(*cluster);
     if (!secrets) return std::move(secrets).error();
     return std::optional<ClusterInputs>{ClusterInputs{std::move(*cluster), std::move(*secrets)}};

@@ -1,12 +1,10 @@
 #include "render/bundle_ref.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <filesystem>
 #include <memory>
 
+#include "core/fd.h"
 #include "format/verify.h"
 #include "hash/sha256.h"
 
@@ -15,20 +13,19 @@ namespace {
 
 constexpr std::size_t kReadSize = 1 << 20;
 
-// SHA-256 of `size` bytes of `fd` from `offset`, read with pread so the descriptor's position
-// does not matter.
+// SHA-256 of `size` bytes of `fd` from `offset`. The whole-file digest is a second, serial pass
+// after the parallel verification: the index records chunk digests, not the file's, and the
+// node checks the signature and every chunk again itself, so this digest only has to name the
+// file, which is what was just verified through the same descriptor.
 Result<std::string> hash_range(int fd, std::uint64_t offset, std::uint64_t size, const std::string& where) {
     auto buffer = std::make_unique_for_overwrite<unsigned char[]>(kReadSize);
     hash::Sha256 hasher;
     while (size > 0) {
         std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(size, kReadSize));
-        ssize_t n = ::pread(fd, buffer.get(), want, static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return system_error(Code::io, where, "cannot read", errno);
-        if (n == 0) return Error{Code::structure, where, "ends early"};
-        BUNDLE_TRY(hasher.update(buffer.get(), static_cast<std::size_t>(n)));
-        offset += static_cast<std::uint64_t>(n);
-        size -= static_cast<std::uint64_t>(n);
+        BUNDLE_TRY(pread_exact(fd, buffer.get(), want, offset, where));
+        BUNDLE_TRY(hasher.update(buffer.get(), want));
+        offset += want;
+        size -= want;
     }
     auto digest = hasher.finish();
     if (!digest) return std::move(digest).error();
@@ -48,7 +45,13 @@ Result<BundleRef> describe_bundle(const std::string& path, const sign::PublicKey
         return Error{Code::invalid_input, path,
                      std::string("has no ") + kAgentMember + " (the node agent), so it cannot bootstrap a node"};
     BundleRef ref;
-    ref.file_name = std::filesystem::path(path).filename().string();
+    // Nodes fetch the bundle by the name `bundle build` gives it; one published under another
+    // name would never be found, so a renamed copy is refused here rather than on the nodes.
+    ref.file_name = bundle->index.name + "-" + std::to_string(bundle->index.version) + ".bundle";
+    if (std::filesystem::path(path).filename() != ref.file_name)
+        return Error{Code::invalid_input, path,
+                     "is named otherwise than the nodes will fetch it (" + ref.file_name +
+                         ", its image name and version): rename it, and publish it under that name"};
     ref.image = bundle->index.name;
     ref.version = bundle->index.version;
     ref.size = bundle->file_size;

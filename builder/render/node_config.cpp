@@ -9,7 +9,7 @@ void emit_nodes(YAML::Emitter& out, const spec::Cluster& cluster, const spec::Se
     out << YAML::Key << "nodes" << YAML::Value << YAML::BeginSeq;
     int number = 0;
     for (const auto& node : cluster.nodes) {
-        out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << node.name;
+        out << YAML::BeginMap << YAML::Key << "name" << YAML::Value << YAML::DoubleQuoted << node.name;
         out << YAML::Key << "number" << YAML::Value << ++number;
         out << YAML::Key << "public_ipv4" << YAML::Value << node.public_ipv4;
         out << YAML::Key << "mesh_ipv4" << YAML::Value << node.mesh_ipv4;
@@ -62,7 +62,8 @@ std::vector<std::string> bundle_urls(const spec::Cluster& cluster, const BundleR
     static constexpr std::string_view kPlaceholder = "{file}";
     std::vector<std::string> urls;
     for (std::string url : cluster.bundle_sources) {
-        for (auto at = url.find(kPlaceholder); at != std::string::npos; at = url.find(kPlaceholder, at))
+        for (auto at = url.find(kPlaceholder); at != std::string::npos;
+             at = url.find(kPlaceholder, at + bundle.file_name.size()))
             url.replace(at, kPlaceholder.size(), bundle.file_name);
         urls.push_back(std::move(url));
     }
@@ -75,8 +76,9 @@ std::string render_node_config(const spec::Cluster& cluster, const spec::Node& s
     out << YAML::BeginMap;
     out << YAML::Key << "apiVersion" << YAML::Value << "bundle/v1";
     out << YAML::Key << "kind" << YAML::Value << "NodeConfig";
-    out << YAML::Key << "cluster" << YAML::Value << cluster.name;
-    out << YAML::Key << "self" << YAML::Value << self.name;
+    // Names quoted: YAML 1.1 readers take some words (no, on, 123) for other types.
+    out << YAML::Key << "cluster" << YAML::Value << YAML::DoubleQuoted << cluster.name;
+    out << YAML::Key << "self" << YAML::Value << YAML::DoubleQuoted << self.name;
     emit_nodes(out, cluster, secrets);
     out << YAML::Key << "mesh" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "subnet" << YAML::Value << cluster.mesh.subnet;

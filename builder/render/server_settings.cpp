@@ -1,6 +1,7 @@
 #include "render/server_settings.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "hash/sha256.h"
 
@@ -39,8 +40,10 @@ std::string settings_digest(const ServerSettings& settings) {
     std::string text;
     for (const auto& [key, value] : setting_pairs(settings)) text += key + "=" + value + "\n";
     auto digest = hash::sha256(text);
-    // Hashing a short string in memory fails only if OpenSSL itself is broken.
-    return digest ? "sha256:" + hash::to_hex(*digest) : std::string("sha256:unavailable");
+    // Hashing a short string in memory fails only if OpenSSL itself is broken. A stand-in value
+    // would be the same on every node and defeat the check it exists for, so that is a bug.
+    if (!digest) throw std::logic_error("SHA-256 of the server settings failed: " + digest.error().message);
+    return "sha256:" + hash::to_hex(*digest);
 }
 
 }  // namespace bundle::render

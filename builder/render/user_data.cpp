@@ -22,19 +22,6 @@ struct File {
     bool gzipped = false;
 };
 
-// 'text' for a POSIX shell, with any ' closed, escaped and reopened.
-std::string shell_quote(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-std::string joined(const std::vector<std::string>& words) {
-    std::string out;
-    for (const auto& word : words) out += (out.empty() ? "" : " ") + word;
-    return out;
-}
-
 std::vector<File> files_of(const spec::Cluster& cluster, const spec::Node& node, const spec::Secrets& secrets,
                            const BundleRef& bundle, const ServerSettings& settings) {
     return {
@@ -44,13 +31,15 @@ std::vector<File> files_of(const spec::Cluster& cluster, const spec::Node& node,
         {kNetworkPath, "0644", "root:root", render_network(cluster, node)},
         {kBootstrapEnvPath, "0644", "root:root", render_bootstrap_env(cluster, node, bundle)},
         {kBootstrapPath, "0755", "root:root", std::string(bootstrap_script())},
+        {kBootstrapUnitPath, "0644", "root:root", render_bootstrap_unit()},
     };
 }
 
 std::string emit(const spec::Cluster& cluster, const spec::Node& node, const std::vector<File>& files) {
     YAML::Emitter out;
     out << YAML::BeginMap;
-    out << YAML::Key << "hostname" << YAML::Value << node.name;
+    // Quoted: cloud-init reads YAML 1.1, where some names would not be strings.
+    out << YAML::Key << "hostname" << YAML::Value << YAML::DoubleQuoted << node.name;
     out << YAML::Key << "ssh_authorized_keys" << YAML::Value << cluster.ssh_authorized_keys;
     out << YAML::Key << "write_files" << YAML::Value << YAML::BeginSeq;
     for (const auto& file : files) {
@@ -67,27 +56,14 @@ std::string emit(const spec::Cluster& cluster, const spec::Node& node, const std
         out << YAML::EndMap;
     }
     out << YAML::EndSeq;
-    out << YAML::Key << "runcmd" << YAML::Value << YAML::BeginSeq << YAML::Flow << YAML::BeginSeq << "systemd-run"
-        << "--unit=bundle-bootstrap" << "--description=bundle node bootstrap" << "/bin/sh" << kBootstrapPath
-        << YAML::EndSeq << YAML::EndSeq;
+    out << YAML::Key << "runcmd" << YAML::Value << YAML::BeginSeq << YAML::Flow << YAML::BeginSeq << "systemctl"
+        << "enable" << "--now" << "--no-block" << kBootstrapUnit << YAML::EndSeq << YAML::EndSeq;
     out << YAML::EndMap;
     return "#cloud-config\n# bundle user-data for node " + node.name + " of cluster " + cluster.name +
            ". SECRET: it holds this node's keys and the cluster token.\n" + out.c_str() + "\n";
 }
 
 }  // namespace
-
-std::string render_bootstrap_env(const spec::Cluster& cluster, const spec::Node& node, const BundleRef& bundle) {
-    std::vector<std::string> peers;
-    for (const auto& peer : cluster.nodes)
-        if (peer.name != node.name) peers.push_back(peer.mesh_ipv4);
-    return "# Read by " + std::string(kBootstrapPath) + "; written by the user-data of " + node.name + ".\n" +
-           "BUNDLE_FILE=" + shell_quote(bundle.file_name) + "\n" + "BUNDLE_SHA256=" + shell_quote(bundle.sha256) +
-           "\n" + "AGENT_SHA256=" + shell_quote(bundle.agent_sha256) + "\n" +
-           "AGENT_PORT=" + shell_quote(std::to_string(cluster.mesh.agent_port)) + "\n" +
-           "NODE_CONFIG=" + shell_quote(kNodeConfigPath) + "\n" + "PEERS=" + shell_quote(joined(peers)) + "\n" +
-           "SOURCES=" + shell_quote(joined(bundle_urls(cluster, bundle))) + "\n";
-}
 
 Result<UserData> render_user_data(const spec::Cluster& cluster, const spec::Node& node, const spec::Secrets& secrets,
                                   const BundleRef& bundle, const UserDataOptions& options) {

@@ -1,6 +1,6 @@
 // A node's user-data: the `#cloud-config` document an operator pastes into the provider's panel
 // (or that `bundle image` puts on a seed volume). cloud-init writes the files below at first boot
-// and runs the bootstrap script as the transient unit bundle-bootstrap:
+// and enables and starts the unit that runs the bootstrap script (render/bootstrap.h):
 //
 //   /etc/bundle/node.yaml                        0600  the node's configuration (node_config.h)
 //   /etc/bundle/wireguard.key                    0640  root:systemd-network, for networkd
@@ -8,6 +8,7 @@
 //   /etc/systemd/network/60-wg-mesh.network      0644
 //   /etc/bundle/bootstrap.env                    0644  what the bootstrap script reads
 //   /usr/local/lib/bundle/bootstrap.sh           0755  cloud-init/bootstrap.sh
+//   /etc/systemd/system/bundle-bootstrap.service 0644  runs it until the node agent takes over
 //
 // Panels take at most 16 KiB. When the plain document is larger, the largest files are written
 // gzip+base64 (`encoding: gz+b64`), largest first, until it fits; if even that is not enough,
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "render/bootstrap.h"
 #include "render/bundle_ref.h"
 #include "render/server_settings.h"
 #include "spec/cluster.h"
@@ -29,8 +31,6 @@ namespace bundle::render {
 
 inline constexpr std::size_t kMaxUserDataBytes = 16 * 1024;
 inline constexpr char kNodeConfigPath[] = "/etc/bundle/node.yaml";
-inline constexpr char kBootstrapEnvPath[] = "/etc/bundle/bootstrap.env";
-inline constexpr char kBootstrapPath[] = "/usr/local/lib/bundle/bootstrap.sh";
 
 struct UserData {
     std::string text;
@@ -44,8 +44,5 @@ struct UserDataOptions {
 
 Result<UserData> render_user_data(const spec::Cluster& cluster, const spec::Node& node, const spec::Secrets& secrets,
                                   const BundleRef& bundle, const UserDataOptions& options = {});
-
-// bootstrap.env: shell assignments, every value single-quoted.
-std::string render_bootstrap_env(const spec::Cluster& cluster, const spec::Node& node, const BundleRef& bundle);
 
 }  // namespace bundle::render

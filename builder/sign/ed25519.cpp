@@ -43,31 +43,6 @@ std::optional<std::string_view> bio_contents(BIO* bio) {
     return std::string_view(data, static_cast<std::size_t>(size));
 }
 
-// A directory for a key pair: one that is missing is created with mode 0700, since it will hold
-// a private key (its missing parents get the umask's default); an existing one is left as is.
-Status make_key_folder(const std::string& dir) {
-    std::filesystem::path folder(dir);
-    if (!folder.has_filename())
-        folder = folder.parent_path();  // "keys/" is "keys"
-    if (folder.empty())
-        return {};  // the current folder
-    std::error_code ec;
-    if (folder.has_parent_path()) {
-        std::filesystem::create_directories(folder.parent_path(), ec);
-        if (ec)
-            return Error{Code::io, dir, "cannot create directory: " + ec.message()};
-    }
-    if (::mkdir(folder.c_str(), 0700) == 0)
-        return {};
-    if (errno != EEXIST)
-        return system_error(Code::io, dir, "cannot create directory", errno);
-    struct stat st {};
-    if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return Error{Code::io, dir, "exists and is not a directory"};
-    return {};
-}
-
-
 }  // namespace
 
 void PrivateKey::Free::operator()(evp_pkey_st* key) const { EVP_PKEY_free(key); }
@@ -145,18 +120,12 @@ std::string signature_base64(const Signature& signature) {
 }
 
 std::optional<Signature> signature_from_base64(std::string_view text) {
-    // 64 bytes encode to 86 characters and "==": EVP_DecodeBlock then reports 66 bytes.
-    if (text.size() != 88 || text.substr(86) != "==") return std::nullopt;
-    unsigned char raw[66] = {};
-    if (EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char*>(text.data()), 88) != 66)
-        return std::nullopt;
+    // Only the one canonical text of 64 bytes (base64_decode_exact): padding bits that decoders
+    // ignore would let 16 texts stand for each signature, and a signed bundle be altered.
+    auto raw = base64_decode_exact(text, 64);
+    if (!raw) return std::nullopt;
     Signature signature{};
-    std::copy(raw, raw + 64, signature.begin());
-    // The 86th character carries 2 bits of the last byte and 4 padding bits that EVP_DecodeBlock
-    // ignores, so 16 texts decode to each signature. Only the one canonical text is accepted:
-    // otherwise a signed bundle could be altered and still verify.
-    if (signature_base64(signature) != text)
-        return std::nullopt;
+    std::copy(raw->begin(), raw->end(), signature.begin());
     return signature;
 }
 
@@ -180,20 +149,12 @@ Result<PublicKey> parse_public_key(std::string_view text, const std::string& whe
             return Error{Code::invalid_input, where, "cannot read the public key"};
         return key;
     }
-    std::string trimmed(text);
-    while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r' ||
-                                trimmed.back() == ' '))
-        trimmed.pop_back();
-    unsigned char raw[48] = {};
-    if (trimmed.size() != 44 ||
-        EVP_DecodeBlock(raw, reinterpret_cast<const unsigned char*>(trimmed.data()), 44) != 33)
+    // As for signatures: only the canonical base64 text of the 32 bytes.
+    auto raw = base64_decode_exact(without_line_end(std::string(text)), 32);
+    if (!raw)
         return Error{Code::invalid_input, where,
                      "not a public key (expected PEM or the base64 of 32 bytes)"};
-    std::copy(raw, raw + 32, key.begin());
-    // As for signatures: ignored padding bits or a missing '=' would let other texts pass.
-    if (public_key_base64(key) != trimmed)
-        return Error{Code::invalid_input, where,
-                     "not a public key (expected PEM or the base64 of 32 bytes)"};
+    std::copy(raw->begin(), raw->end(), key.begin());
     return key;
 }
 
@@ -212,7 +173,7 @@ Result<PublicKey> load_public_key(const std::string& path) {
 }
 
 Result<KeyPairPaths> write_new_key_pair(const std::string& dir) {
-    BUNDLE_TRY(make_key_folder(dir));
+    BUNDLE_TRY(make_private_folder(dir));
     std::error_code ec;
     KeyPairPaths paths{(std::filesystem::path(dir) / "bundle.key").string(),
                        (std::filesystem::path(dir) / "bundle.pub").string()};

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "core/fd.h"
 
@@ -53,6 +54,33 @@ Result<std::string> read_key_file(const std::string& path, KeyFile kind) {
         return Error{Code::invalid_input, path, "too large for a key file (more than 64 KiB)"};
     }
     text.resize(done);  // shrinking keeps the buffer in place
+    return text;
+}
+
+Status make_private_folder(const std::string& dir) {
+    std::filesystem::path folder(dir);
+    if (!folder.has_filename())
+        folder = folder.parent_path();  // "keys/" is "keys"
+    if (folder.empty())
+        return {};  // the current folder
+    std::error_code ec;
+    if (folder.has_parent_path()) {
+        std::filesystem::create_directories(folder.parent_path(), ec);
+        if (ec)
+            return Error{Code::io, dir, "cannot create directory: " + ec.message()};
+    }
+    if (::mkdir(folder.c_str(), 0700) == 0)
+        return {};
+    if (errno != EEXIST)
+        return system_error(Code::io, dir, "cannot create directory", errno);
+    struct stat st {};
+    if (::stat(folder.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return Error{Code::io, dir, "exists and is not a directory"};
+    return {};
+}
+
+std::string without_line_end(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
     return text;
 }
 

@@ -1,5 +1,6 @@
 #include "spec/cluster.h"
 
+#include <array>
 #include <utility>
 
 #include "spec/artifact_origin.h"
@@ -19,6 +20,51 @@ constexpr std::size_t max_dns_name = 253;
 // A /31 or /32 leaves no room for three nodes; a /7 or wider would swallow other networks.
 constexpr int min_mesh_prefix = 8;
 constexpr int max_mesh_prefix = 30;
+
+constexpr std::uint32_t quad(unsigned a, unsigned b, unsigned c, unsigned d) {
+    return (a << 24) | (b << 16) | (c << 8) | d;
+}
+
+// A range or port something else on the nodes already uses, and what that is.
+struct TakenRange {
+    Ipv4Subnet subnet;
+    const char* user;
+};
+struct TakenPort {
+    std::uint16_t port;
+    const char* user;
+};
+
+// The cluster runs K3s with its default cluster CIDR and service CIDR: a mesh inside either
+// would route pod or service traffic into the tunnel, or the tunnel's into a pod.
+constexpr std::array<TakenRange, 2> k3s_ranges{{
+    {{quad(10, 42, 0, 0), 16}, "K3s's pod range"},
+    {{quad(10, 43, 0, 0), 16}, "K3s's service range"},
+}};
+
+// UDP ports a node already uses: Cilium's VXLAN overlay between the nodes (WireGuard would
+// fail to bind it, or take the overlay's packets).
+constexpr std::array<TakenPort, 1> taken_udp_ports{{
+    {8472, "Cilium's VXLAN overlay (UDP)"},
+}};
+
+// TCP ports a node already listens on; the agent could not bind them, or would shadow them.
+constexpr std::array<TakenPort, 14> taken_tcp_ports{{
+    {22, "SSH"},
+    {80, "HTTP"},
+    {443, "HTTPS"},
+    {2379, "etcd's client port"},
+    {2380, "etcd's peer port"},
+    {4240, "Cilium's health checks"},
+    {4244, "Hubble's server"},
+    {4245, "Hubble Relay"},
+    {6443, "the K3s API server"},
+    {9962, "Cilium's agent metrics"},
+    {9963, "Cilium's operator metrics"},
+    {9964, "Cilium's Envoy metrics"},
+    {10250, "the kubelet"},
+    {10256, "kube-proxy's health check"},
+}};
 
 void expect_exactly(const Mapping& top, std::string_view key, std::string_view expected,
                     YamlErrors& errors) {
@@ -54,6 +100,25 @@ std::optional<std::uint16_t> read_port(const Field& field, YamlErrors& errors) {
     return static_cast<std::uint16_t>(port);
 }
 
+// The port of `field` when it is one and no service in `taken` uses it.
+template <std::size_t N>
+std::optional<std::uint16_t> read_free_port(const Field& field,
+                                            const std::array<TakenPort, N>& taken,
+                                            YamlErrors& errors) {
+    auto port = read_port(field, errors);
+    if (!port)
+        return std::nullopt;
+    for (const TakenPort& use : taken) {
+        if (use.port == *port) {
+            errors.add(field.value_at(errors), field.key + " " + std::to_string(*port) +
+                                                   " is taken by " + use.user +
+                                                   "; pick a port nothing else on the nodes uses");
+            return std::nullopt;
+        }
+    }
+    return port;
+}
+
 // WireGuard's port (UDP) and the agent's (TCP). They could share a number, but one number for
 // two services is a mistake more often than a choice, and the firewall rules read better apart.
 void read_ports(const Mapping& map, Mesh& mesh, YamlErrors& errors) {
@@ -61,12 +126,12 @@ void read_ports(const Mapping& map, Mesh& mesh, YamlErrors& errors) {
     const Field* agent_port = map.find("agent_port");
     bool read = true;
     if (port != nullptr) {
-        auto value = read_port(*port, errors);
+        auto value = read_free_port(*port, taken_udp_ports, errors);
         read = value.has_value();
         mesh.port = value.value_or(mesh.port);
     }
     if (agent_port != nullptr) {
-        auto value = read_port(*agent_port, errors);
+        auto value = read_free_port(*agent_port, taken_tcp_ports, errors);
         read = read && value.has_value();
         mesh.agent_port = value.value_or(mesh.agent_port);
     }
@@ -75,6 +140,24 @@ void read_ports(const Mapping& map, Mesh& mesh, YamlErrors& errors) {
         errors.add(later->value_at(errors),
                    "agent_port must differ from port (both are " + std::to_string(mesh.port) + ")");
     }
+}
+
+// Why `subnet` cannot be the mesh, or nullopt when it can: it must be private address space
+// (the mesh's addresses must never be mistaken for, or routed to, hosts on the internet) and
+// stay clear of the ranges K3s gives pods and services.
+std::optional<std::string> mesh_subnet_problem(const Ipv4Subnet& subnet) {
+    const std::string name = "mesh.subnet " + subnet.to_string();
+    if (!ipv4_is_private(subnet))
+        return name +
+               " is not private address space; it must lie inside 10.0.0.0/8, "
+               "172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10";
+    for (const TakenRange& range : k3s_ranges) {
+        if (subnet.overlaps(range.subnet))
+            return name + " overlaps " + range.user + " " + range.subnet.to_string() +
+                   " (the cluster uses K3s's default pod and service ranges, 10.42.0.0/16 and "
+                   "10.43.0.0/16)";
+    }
+    return std::nullopt;
 }
 
 // The mesh settings, and the subnet when it is valid (nodes' mesh addresses are checked
@@ -93,6 +176,8 @@ std::optional<Ipv4Subnet> read_mesh(const Field* field, Mesh& mesh, YamlErrors& 
             auto parsed = parse_ipv4_subnet(*text, min_mesh_prefix, max_mesh_prefix);
             if (auto* problem = std::get_if<std::string>(&parsed))
                 errors.add(key->value_at(errors), "subnet " + quote_value(*text) + " " + *problem);
+            else if (auto wrong = mesh_subnet_problem(std::get<Ipv4Subnet>(parsed)))
+                errors.add(key->value_at(errors), std::move(*wrong));
             else
                 valid = std::get<Ipv4Subnet>(parsed);
         }
@@ -230,6 +315,68 @@ Cluster read_cluster(const YAML::Node& root, const fs::path& file, YamlErrors& e
     return cluster;
 }
 
+bool has_only(std::string_view text, std::string_view allowed) {
+    return !text.empty() && text.find_first_not_of(allowed) == std::string_view::npos;
+}
+
+// A YAML 1.1 date: four digits, a hyphen, one or two digits, a hyphen, one or two digits.
+bool is_yaml_date(std::string_view text) {
+    auto first = text.find('-');
+    auto second = first == std::string_view::npos ? first : text.find('-', first + 1);
+    if (first != 4 || second == std::string_view::npos)
+        return false;
+    std::string_view month = text.substr(first + 1, second - first - 1);
+    std::string_view day = text.substr(second + 1);
+    constexpr std::string_view digits = "0123456789";
+    return has_only(text.substr(0, 4), digits) && month.size() <= 2 && has_only(month, digits) &&
+           day.size() <= 2 && has_only(day, digits);
+}
+
+// [0-9]+e-?[0-9]+: a number with an exponent in YAML 1.2 ("1e3"; PyYAML wants a dot).
+bool is_exponent_number(std::string_view text) {
+    auto e = text.find('e');
+    if (e == std::string_view::npos)
+        return false;
+    std::string_view exponent = text.substr(e + 1);
+    if (exponent.starts_with('-'))
+        exponent.remove_prefix(1);
+    return has_only(text.substr(0, e), "0123456789") && has_only(exponent, "0123456789");
+}
+
+// Why a YAML reader would not take the DNS label `name`, written unquoted, for a string, or
+// nullopt when it would. Cluster and node names become host names and YAML keys and values in
+// the nodes' user-data, which cloud-init reads with PyYAML (YAML 1.1): a name it reads as a
+// boolean, null, number or date is at best quoted everywhere and at worst renamed ("017" is 15).
+std::optional<std::string> yaml_non_string_problem(std::string_view name) {
+    constexpr std::string_view cloud_init = " by cloud-init's YAML (YAML 1.1); ";
+    constexpr std::string_view pick_letter = "pick a name with a letter";
+    constexpr std::string_view pick_other = "pick another name";
+    constexpr std::string_view pick_start = "pick a name that starts with a letter";
+    constexpr std::string_view digits = "0123456789";
+    if (name == "yes" || name == "no" || name == "on" || name == "off" || name == "true" ||
+        name == "false")
+        return "is read as a boolean" + std::string(cloud_init) + std::string(pick_other);
+    if (name == "y" || name == "n")
+        return "is read as a boolean by YAML 1.1 readers; " + std::string(pick_other);
+    if (name == "null")
+        return "is read as null" + std::string(cloud_init) + std::string(pick_other);
+    if (has_only(name, digits))
+        return "is read as a number" + std::string(cloud_init) + std::string(pick_letter);
+    if (is_yaml_date(name))
+        return "is read as a date" + std::string(cloud_init) + std::string(pick_letter);
+    if (name.find_first_of("abcdefghijklmnopqrstuvwxyz") == std::string_view::npos)
+        return "has no letter; YAML 1.1 (cloud-init's YAML) reads many such names as numbers or "
+               "dates; " +
+               std::string(pick_letter);
+    if ((name.starts_with("0x") && has_only(name.substr(2), "0123456789abcdef")) ||
+        (name.starts_with("0b") && has_only(name.substr(2), "01")))
+        return "is read as a number" + std::string(cloud_init) + std::string(pick_start);
+    if ((name.starts_with("0o") && has_only(name.substr(2), "01234567")) ||
+        is_exponent_number(name))
+        return "is read as a number by YAML 1.2 readers; " + std::string(pick_start);
+    return std::nullopt;
+}
+
 }  // namespace
 
 bool is_dns_label(std::string_view text) {
@@ -255,6 +402,11 @@ std::optional<std::string> read_dns_label(const Field& field, std::string_view w
         errors.add(field.value_at(errors), std::string(what) +
                                                " must match [a-z0-9]([a-z0-9-]*[a-z0-9])?, found " +
                                                quote_value(*text));
+        return std::nullopt;
+    }
+    if (auto problem = yaml_non_string_problem(*text)) {
+        errors.add(field.value_at(errors),
+                   std::string(what) + " " + quote_value(*text) + " " + *problem);
         return std::nullopt;
     }
     return text;

@@ -17,18 +17,41 @@ bool is_printable_without_spaces(std::string_view text) {
     return true;
 }
 
-// ssh://[user@]host[:port]/path, with no password in the user part (the definition is public).
+// ":port" after an ssh:// URL's host: empty (ssh's default) or a number from 1 to 65535.
+bool is_port_suffix(std::string_view text) {
+    if (text.empty())
+        return true;
+    std::string_view digits = text.substr(1);
+    if (text.front() != ':' || digits.empty() || digits.size() > 5 || digits.front() == '0' ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos)
+        return false;
+    return std::stoul(std::string(digits)) <= 65535;
+}
+
+// ssh://[user@]host[:port]/path, with no password in the user part (the definition is public),
+// and neither user nor host starting with '-', which ssh would take for an option.
 std::optional<std::string> ssh_url_problem(std::string_view url) {
     std::string_view rest = url.substr(std::string_view("ssh://").size());
     auto slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     auto at = authority.rfind('@');
-    if (at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos)
+    std::string_view user = at == std::string_view::npos ? "" : authority.substr(0, at);
+    if (user.find(':') != std::string_view::npos)
         return "an ssh:// URL must not carry a password";
+    if (at != std::string_view::npos && (user.empty() || user.starts_with('-')))
+        return "an ssh:// URL must name a user before '@' that does not start with '-'";
     std::string_view host = at == std::string_view::npos ? authority : authority.substr(at + 1);
-    host = host.substr(0, host.find(':'));
-    if (host.empty() || host.starts_with('-'))
+    // A bracketed IPv6 address holds colons of its own.
+    auto port = host.starts_with('[') ? host.find(']') : host.find(':');
+    if (host.starts_with('[') && port != std::string_view::npos)
+        ++port;
+    std::string_view port_suffix = port == std::string_view::npos ? "" : host.substr(port);
+    host = host.substr(0, port);
+    if (host.empty() || host.starts_with('-') || host == "[]" ||
+        (host.starts_with('[') && !host.ends_with(']')))
         return "an ssh:// URL must name a host";
+    if (!is_port_suffix(port_suffix))
+        return "an ssh:// URL's port must be a number from 1 to 65535";
     if (slash == std::string_view::npos || slash + 1 == rest.size())
         return "an ssh:// URL must name a repository path after the host";
     return std::nullopt;
@@ -74,11 +97,19 @@ std::optional<std::string> read_repository(const Field& field, YamlErrors& error
     return text;
 }
 
+// A branch, tag or commit. Git refuses refs that start with '-', and a revision given to git as
+// an argument must not be taken for an option ("--upload-pack=...").
 std::optional<std::string> read_revision(const Field& field, YamlErrors& errors) {
     auto text = scalar_value(field, errors);
     if (text && (text->empty() || !is_printable_without_spaces(*text))) {
         errors.add(field.value_at(errors),
                    "revision must be a non-empty branch, tag or commit without spaces, found " +
+                       quote_value(*text));
+        return std::nullopt;
+    }
+    if (text && text->starts_with('-')) {
+        errors.add(field.value_at(errors),
+                   "revision must not start with '-' (git would take it for an option), found " +
                        quote_value(*text));
         return std::nullopt;
     }

@@ -43,6 +43,14 @@ constexpr std::array<SpecialRange, 10> not_public{{
     {quad(240, 0, 0, 0), 4, "240.0.0.0/4, reserved"},
 }};
 
+// Where a private network (a WireGuard mesh, say) may take its addresses.
+constexpr std::array<Ipv4Subnet, 4> private_ranges{{
+    {quad(10, 0, 0, 0), 8},
+    {quad(172, 16, 0, 0), 12},
+    {quad(192, 168, 0, 0), 16},
+    {quad(100, 64, 0, 0), 10},
+}};
+
 }  // namespace
 
 std::optional<std::uint32_t> parse_ipv4(std::string_view text) {
@@ -99,6 +107,14 @@ std::optional<std::string> ipv4_not_public(std::uint32_t address) {
             return std::string(range.what);
     }
     return std::nullopt;
+}
+
+bool ipv4_is_private(const Ipv4Subnet& subnet) {
+    for (const Ipv4Subnet& range : private_ranges) {
+        if (range.contains(subnet))
+            return true;
+    }
+    return false;
 }
 
 }  // namespace bundle::spec

@@ -23,6 +23,15 @@ struct Ipv4Subnet {
     std::uint32_t mask() const;
     std::uint32_t broadcast() const { return network | ~mask(); }
     bool contains(std::uint32_t address) const { return (address & mask()) == network; }
+    // Whether every address of `other` is in this subnet.
+    bool contains(const Ipv4Subnet& other) const {
+        return other.prefix >= prefix && contains(other.network);
+    }
+    // Whether the two subnets share an address: CIDR blocks are nested or disjoint, so they
+    // overlap exactly when the wider one holds the other's network address.
+    bool overlaps(const Ipv4Subnet& other) const {
+        return contains(other.network) || other.contains(network);
+    }
     // "network/prefix".
     std::string to_string() const;
 };
@@ -37,5 +46,9 @@ std::variant<Ipv4Subnet, std::string> parse_ipv4_subnet(std::string_view text, i
 // documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) are accepted on purpose:
 // examples and tests use them.
 std::optional<std::string> ipv4_not_public(std::uint32_t address);
+
+// Whether `subnet` lies wholly inside private address space: one of RFC 1918's ranges
+// (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16) or RFC 6598's shared space (100.64.0.0/10).
+bool ipv4_is_private(const Ipv4Subnet& subnet);
 
 }  // namespace bundle::spec

@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <filesystem>
@@ -26,12 +27,6 @@ void cleanse(std::string& text) { OPENSSL_cleanse(text.data(), text.size()); }
 
 std::string wireguard_path(const Cluster& cluster, const std::string& node, const char* suffix) {
     return (cluster.secrets / "wireguard" / (node + suffix)).string();
-}
-
-// One line of text without its trailing newline (key files written by hand often have one).
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    return text;
 }
 
 bool is_token(const std::string& token) {
@@ -75,13 +70,13 @@ void load_node_keys(const Cluster& cluster, const Node& node, Secrets& secrets, 
     auto private_text = sign::read_key_file(private_path, sign::KeyFile::private_key);
     if (!private_text) return problems.add(private_text.error());
     NodeSecrets keys;
-    keys.wireguard_private = trimmed(std::move(*private_text));
-    cleanse(*private_text);
+    // Moved, not copied, so that no stray copy of the key is left to cleanse.
+    keys.wireguard_private = sign::without_line_end(std::move(*private_text));
     auto derived = sign::wireguard_public_key(keys.wireguard_private, private_path);
     if (!derived) return problems.add(derived.error());
     auto public_text = sign::read_key_file(public_path, sign::KeyFile::public_key);
     if (!public_text) return problems.add(public_text.error());
-    keys.wireguard_public = trimmed(std::move(*public_text));
+    keys.wireguard_public = sign::without_line_end(std::move(*public_text));
     if (keys.wireguard_public != *derived)
         return problems.add(public_path, "is not the public key of " + private_path);
     secrets.nodes.emplace(node.name, std::move(keys));
@@ -91,8 +86,7 @@ void load_token(const Cluster& cluster, Secrets& secrets, Problems& problems) {
     std::string path = (cluster.secrets / kTokenFile).string();
     auto text = sign::read_key_file(path, sign::KeyFile::private_key);
     if (!text) return problems.add(text.error());
-    secrets.k3s_token = trimmed(std::move(*text));
-    cleanse(*text);
+    secrets.k3s_token = sign::without_line_end(std::move(*text));
     if (!is_token(secrets.k3s_token))
         problems.add(path, "the K3s token must be one line of at least 16 printable characters without spaces");
 }
@@ -126,9 +120,14 @@ bool exists(const std::string& path) {
     return fs::symlink_status(path, ec).type() != fs::file_type::not_found;
 }
 
-Status make_private_folder(const fs::path& folder) {
-    if (::mkdir(folder.c_str(), 0700) == 0 || errno == EEXIST) return {};
-    return system_error(Code::io, folder.string(), "cannot create the secrets folder", errno);
+// A key pair is made whole or not at all: half of one (a crash between the two writes, a file
+// deleted by hand) is reported rather than completed with a key that does not match.
+Status check_pair(const std::string& private_path, const std::string& public_path) {
+    bool has_private = exists(private_path);
+    if (has_private == exists(public_path)) return {};
+    const std::string& missing = has_private ? public_path : private_path;
+    return Error{Code::invalid_input, missing,
+                 "is missing while the other half of its key pair exists; restore it, or delete both to make a new pair"};
 }
 
 // Writes a secret that must not exist yet; `created` learns its path.
@@ -143,7 +142,8 @@ Status write_new(const std::string& path, std::string content, CreatedSecrets& c
 Status create_node_keys(const Cluster& cluster, const std::string& node, CreatedSecrets& created) {
     std::string private_path = wireguard_path(cluster, node, ".key");
     std::string public_path = wireguard_path(cluster, node, ".pub");
-    if (exists(private_path) || exists(public_path)) {
+    BUNDLE_TRY(check_pair(private_path, public_path));
+    if (exists(private_path)) {
         created.kept.push_back(private_path);
         return {};
     }
@@ -155,7 +155,30 @@ Status create_node_keys(const Cluster& cluster, const std::string& node, Created
     return write_new(public_path, keys->public_key + "\n", created);
 }
 
+// True when `inner` is `outer` or lies below it.
+bool within(const fs::path& inner, const fs::path& outer) {
+    auto [end, _] = std::mismatch(outer.begin(), outer.end(), inner.begin(), inner.end());
+    return end == outer.end();
+}
+
 }  // namespace
+
+Status check_not_bundled(const Cluster& cluster, const Image& image) {
+    std::error_code ec;
+    fs::path secrets = fs::weakly_canonical(cluster.secrets, ec);
+    if (ec) return {};  // a secrets folder that cannot be resolved is reported by load_secrets
+    auto refuse = [&](const std::string& what) {
+        return Error{Code::invalid_input, image.file.string(),
+                     what + " would put the secrets folder " + cluster.secrets.string() +
+                         " into the bundle, which is public: move one of them"};
+    };
+    if (image.payload && within(secrets, fs::weakly_canonical(*image.payload, ec)))
+        return refuse("payload " + image.payload->string());
+    for (const auto& artifact : image.artifacts)
+        if (artifact.source && within(fs::weakly_canonical(*artifact.source, ec), secrets))
+            return refuse("artifact '" + artifact.name + "'");
+    return {};
+}
 
 Secrets::~Secrets() {
     cleanse(k3s_token);
@@ -192,20 +215,22 @@ Result<Secrets> load_secrets(const Cluster& cluster) {
 
 Result<CreatedSecrets> create_missing_secrets(const Cluster& cluster, const std::optional<std::string>& only_node) {
     CreatedSecrets created;
-    BUNDLE_TRY(make_private_folder(cluster.secrets));
-    BUNDLE_TRY(make_private_folder(cluster.secrets / "wireguard"));
+    BUNDLE_TRY(sign::make_private_folder(cluster.secrets.string()));
+    BUNDLE_TRY(sign::make_private_folder((cluster.secrets / "wireguard").string()));
     if (only_node) {
         if (cluster.find_node(*only_node) == nullptr)
             return Error{Code::usage, cluster.file.string(),
                          "no node named '" + *only_node + "': add it to `nodes:` first, then run this again"};
-        if (exists(wireguard_path(cluster, *only_node, ".key")))
-            return Error{Code::invalid_input, wireguard_path(cluster, *only_node, ".key"),
-                         "already exists; not overwriting a node's key"};
+        for (const char* suffix : {".key", ".pub"})
+            if (exists(wireguard_path(cluster, *only_node, suffix)))
+                return Error{Code::invalid_input, wireguard_path(cluster, *only_node, suffix),
+                             "already exists; not overwriting a node's key"};
         BUNDLE_TRY(create_node_keys(cluster, *only_node, created));
         return created;
     }
     std::string signing = (cluster.secrets / kSigningKey).string();
-    if (exists(signing) || exists((cluster.secrets / "bundle.pub").string())) {
+    BUNDLE_TRY(check_pair(signing, (cluster.secrets / "bundle.pub").string()));
+    if (exists(signing)) {
         created.kept.push_back(signing);
     } else {
         auto paths = sign::write_new_key_pair(cluster.secrets.string());

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "sign/ed25519.h"
 #include "spec/cluster.h"
+#include "spec/image.h"
 
 namespace bundle::spec {
 
@@ -51,6 +52,10 @@ std::vector<SecretFile> required_secret_files(const Cluster& cluster);
 // key that does not belong to its private key), with `bundle init` named as the way to create
 // missing ones. No secret's value ever appears in a message.
 Result<Secrets> load_secrets(const Cluster& cluster);
+
+// Refuses an image that would carry the secrets folder into the bundle: a payload folder that
+// holds it, or an artifact taken from inside it. Paths are compared after resolving links.
+Status check_not_bundled(const Cluster& cluster, const Image& image);
 
 struct CreatedSecrets {
     std::vector<std::string> created;  // paths

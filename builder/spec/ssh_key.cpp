@@ -94,15 +94,74 @@ std::optional<std::string> blob_problem(const KeyType& type, std::string_view ba
     return std::nullopt;
 }
 
+struct CodePoint {
+    char32_t value;
+    std::size_t size;  // in bytes
+};
+
+// The code point `text` starts with, or nullopt when it does not start with well-formed UTF-8
+// (a stray continuation byte, a sequence cut short, an overlong form, a surrogate, or a value
+// beyond U+10FFFF).
+std::optional<CodePoint> first_code_point(std::string_view text) {
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned lead = byte(0);
+    if (lead < 0x80)
+        return CodePoint{lead, 1};
+    std::size_t size = lead >= 0xc2 && lead <= 0xdf   ? 2
+                       : lead >= 0xe0 && lead <= 0xef ? 3
+                       : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                      : 0;
+    if (size == 0 || text.size() < size)
+        return std::nullopt;
+    char32_t value = lead & (0x7f >> size);
+    for (std::size_t i = 1; i < size; ++i) {
+        if ((byte(i) & 0xc0) != 0x80)
+            return std::nullopt;
+        value = (value << 6) | (byte(i) & 0x3f);
+    }
+    constexpr std::array<char32_t, 5> smallest{0, 0, 0x80, 0x800, 0x10000};
+    if (value < smallest[size] || value > 0x10ffff || (value >= 0xd800 && value <= 0xdfff))
+        return std::nullopt;
+    return CodePoint{value, size};
+}
+
+std::string code_point_name(char32_t value) {
+    constexpr std::string_view hex = "0123456789ABCDEF";
+    std::string name = "U+";
+    for (int shift = value > 0xffff ? 20 : 12; shift >= 0; shift -= 4)
+        name += hex[(value >> shift) & 0xf];
+    return name;
+}
+
+// Why the characters of `line` cannot go into cloud-init's user-data, or nullopt when they can.
+// PyYAML refuses a whole document that is not UTF-8 or holds a character YAML does not allow
+// (C0 and C1 controls but tab, DEL, U+FFFE and U+FFFF), so one bad byte in a comment would leave
+// every node without its configuration; and it reads NEL, U+2028 and U+2029 as line breaks.
+std::optional<std::string> character_problem(std::string_view line) {
+    if (line.find_first_of("\r\n") != std::string_view::npos)
+        return std::string("a key must be on one line; this one has a line break inside");
+    for (std::size_t i = 0; i < line.size();) {
+        auto point = first_code_point(line.substr(i));
+        if (!point)
+            return "a key line must be valid UTF-8 (byte " + std::to_string(i + 1) +
+                   " is not); cloud-init's YAML reader would refuse the nodes' whole user-data";
+        const char32_t c = point->value;
+        if (c == 0x85 || c == 0x2028 || c == 0x2029)
+            return "a key must be on one line; this one has a line break inside (" +
+                   code_point_name(c) + ", a line break to YAML 1.1)";
+        if ((c < 0x20 && c != '\t') || (c >= 0x7f && c <= 0x9f) || c == 0xfffe || c == 0xffff)
+            return "a key line must not contain control characters (found " + code_point_name(c) +
+                   ")";
+        i += point->size;
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> ssh_public_key_problem(std::string_view line) {
-    if (line.find_first_of("\r\n") != std::string_view::npos)
-        return std::string("a key must be on one line; this one has a line break inside");
-    for (char c : line) {
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t')
-            return std::string("a key line must not contain control characters");
-    }
+    if (auto problem = character_problem(line))
+        return problem;
     constexpr std::string_view blank = " \t";
     auto type_end = line.find_first_of(blank);
     std::string_view type = line.substr(0, type_end);

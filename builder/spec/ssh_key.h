@@ -10,6 +10,11 @@
 // base64 and, as OpenSSH writes it, begin with the same type name. authorized_keys options
 // (from="...", command="...") are not accepted: the agent writes the keys as given, and a
 // restriction belongs in the node's configuration, not in a pasted line.
+//
+// The line goes into every node's user-data, which cloud-init reads with PyYAML; PyYAML refuses
+// the whole document for one character YAML does not allow, so the line must be valid UTF-8
+// without control characters (C0 but tab, DEL, C1, U+FFFE, U+FFFF) or line breaks (CR, LF, and
+// NEL, U+2028 and U+2029, which YAML 1.1 also breaks lines at).
 #pragma once
 
 #include <optional>

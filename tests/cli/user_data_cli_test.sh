@@ -105,6 +105,16 @@ expect 0 "cloud-init prints one node's user-data" "$bundle" cloud-init --cluster
 if cmp -s out.txt dist/cloud-init/node-2.yaml; then ok "it is the one build wrote"; else not_ok "cloud-init and build differ"; fi
 expect 2 "cloud-init for an unknown node" "$bundle" cloud-init --cluster site/cluster.yaml --node node-7 --bundle dist/site-3.bundle
 stderr_has "nodes: node-1, node-2, node-3" "it lists the nodes"
+cp dist/site-3.bundle renamed.bundle
+expect 3 "cloud-init refuses a renamed bundle" "$bundle" cloud-init --cluster site/cluster.yaml --node node-1 --bundle renamed.bundle
+stderr_has "nodes will fetch it (site-3.bundle" "it says which name the nodes fetch"
+mkdir -p img/payload/keys
+sed 's#^bundle_sources:#secrets: ../img/payload/keys/secrets\nbundle_sources:#' site/cluster.yaml >site/inside.yaml
+cp -r site/secrets img/payload/keys/secrets
+expect 3 "build refuses a cluster whose secrets lie inside the payload" "$bundle" build --image img/site.yaml --cluster site/inside.yaml --out inside --quiet
+stderr_has "into the bundle, which is public" "it says why"
+if [ ! -e inside/site-3.bundle ]; then ok "no bundle with the secrets was written"; else not_ok "a bundle holding the secrets was written"; fi
+rm -rf img/payload/keys
 "$bundle" keygen --out otherkey >/dev/null
 expect 0 "a bundle signed by another key" "$bundle" build --image img/site.yaml --key otherkey/bundle.key --out other --quiet
 expect 10 "cloud-init refuses a bundle the cluster did not sign" "$bundle" cloud-init --cluster site/cluster.yaml --node node-1 --bundle other/site-3.bundle

@@ -78,6 +78,17 @@ TEST_CASE("init with --add-node creates one node's key pair, and only a new one"
     CHECK_THAT(unknown.error().message, Catch::Contains("add it to `nodes:` first"));
 }
 
+TEST_CASE("half of a key pair is reported, not completed with a new key", "[spec][secrets]") {
+    TempDir dir;
+    auto cluster = cluster_in(dir);
+    REQUIRE(spec::create_missing_secrets(cluster));
+    std::filesystem::remove(cluster.secrets / "wireguard" / "node-2.pub");
+    auto again = spec::create_missing_secrets(cluster);
+    REQUIRE_FALSE(again);
+    CHECK(again.error().where == (cluster.secrets / "wireguard" / "node-2.pub").string());
+    CHECK_THAT(again.error().message, Catch::Contains("other half of its key pair exists"));
+}
+
 TEST_CASE("missing secrets are all reported at once and name bundle init", "[spec][secrets]") {
     TempDir dir;
     auto cluster = cluster_in(dir);

@@ -86,6 +86,11 @@ TEST_CASE("user-data is a #cloud-config whose files round-trip through YAML", "[
     CHECK(config["bundle"]["sources"][0].as<std::string>() == "https://downloads.example.org/releases/ovh-ha3-7.bundle");
     CHECK(write_file_entry(document, render::kNodeConfigPath)["permissions"].as<std::string>() == "0600");
     CHECK(write_file_entry(document, render::kWireGuardKeyPath)["owner"].as<std::string>() == "root:systemd-network");
+    CHECK_THAT(write_file_entry(document, render::kBootstrapUnitPath)["content"].as<std::string>(),
+               Catch::Contains("ExecStart=/bin/sh /usr/local/lib/bundle/bootstrap.sh") &&
+                   Catch::Contains("Restart=on-failure"));
+    CHECK(document["runcmd"][0][0].as<std::string>() == "systemctl");
+    CHECK(document["runcmd"][0][4].as<std::string>() == render::kBootstrapUnit);
 }
 
 TEST_CASE("cloud-init's schema check accepts every node's user-data", "[render][cloud-init]") {

@@ -241,6 +241,39 @@ TEST_CASE("a node name must be a DNS label of at most 63 characters", "[spec][cl
                 "node name is longer than 63 characters");
 }
 
+TEST_CASE("a cluster or node name must be a string to YAML 1.1", "[spec][cluster]") {
+    auto [name, phrase] = GENERATE(table<std::string, std::string>({
+        {"123", "is read as a number by cloud-init's YAML (YAML 1.1); pick a name with a letter"},
+        {"017", "is read as a number by cloud-init's YAML"},
+        {"0", "is read as a number by cloud-init's YAML"},
+        {"2024-01-02", "is read as a date by cloud-init's YAML"},
+        {"1-2", "has no letter; YAML 1.1 (cloud-init's YAML) reads many such names as numbers"},
+        {"yes", "is read as a boolean by cloud-init's YAML (YAML 1.1); pick another name"},
+        {"no", "is read as a boolean by cloud-init's YAML"},
+        {"on", "is read as a boolean by cloud-init's YAML"},
+        {"off", "is read as a boolean by cloud-init's YAML"},
+        {"true", "is read as a boolean by cloud-init's YAML"},
+        {"'false'", "is read as a boolean by cloud-init's YAML"},
+        {"y", "is read as a boolean by YAML 1.1 readers"},
+        {"n", "is read as a boolean by YAML 1.1 readers"},
+        {"'null'", "is read as null by cloud-init's YAML"},
+        {"0x1f", "is read as a number by cloud-init's YAML (YAML 1.1); pick a name that starts"},
+        {"0b101", "is read as a number by cloud-init's YAML"},
+        {"0o17", "is read as a number by YAML 1.2 readers"},
+        {"1e3", "is read as a number by YAML 1.2 readers"},
+        {"12e-3", "is read as a number by YAML 1.2 readers"},
+    }));
+    std::string plain = name;
+    plain.erase(std::remove(plain.begin(), plain.end(), '\''), plain.end());
+    check_error(with(valid(), "name: prod", "name: " + name), "3:7",
+                "cluster name '" + plain + "' " + phrase);
+    check_error(with(valid(), "name: node-2", "name: " + name), "9:11",
+                "node name '" + plain + "' " + phrase);
+    auto fine = GENERATE(as<std::string>{}, "n1", "yes-1", "on2", "nil", "no-1", "0x", "0xg1", "1e",
+                         "e3", "1e3a", "0b102", "0o8", "2024-01-02a", "null0", "x123");
+    CHECK(parse_cluster(with(valid(), "name: node-2", "name: " + fine), file));
+}
+
 TEST_CASE("the mesh subnet must be an IPv4 subnet", "[spec][cluster]") {
     check_error(valid_plus("mesh:\n  subnet: 10.6.0.0\n"), "20:11",
                 "subnet '10.6.0.0' must be an IPv4 subnet written address/prefix");
@@ -260,6 +293,45 @@ TEST_CASE("a mesh subnet with host bits set names its network address", "[spec][
                 "subnet '10.6.0.1/24' has host bits set; the network address is 10.6.0.0/24");
 }
 
+TEST_CASE("the mesh subnet must lie inside private address space", "[spec][cluster]") {
+    auto subnet = GENERATE(as<std::string>{}, "11.0.0.0/24", "8.0.0.0/8", "172.0.0.0/8",
+                           "172.32.0.0/16", "192.168.0.0/15", "100.0.0.0/8", "203.0.113.0/24");
+    check_error(valid_plus("mesh:\n  subnet: " + subnet + "\n"), "20:11",
+                "mesh.subnet " + subnet +
+                    " is not private address space; it must lie inside 10.0.0.0/8, "
+                    "172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10");
+}
+
+TEST_CASE("the mesh subnet must not overlap K3s's pod or service range", "[spec][cluster]") {
+    auto [subnet, phrase] = GENERATE(table<std::string, std::string>({
+        {"10.0.0.0/8", "mesh.subnet 10.0.0.0/8 overlaps K3s's pod range 10.42.0.0/16"},
+        {"10.32.0.0/11", "mesh.subnet 10.32.0.0/11 overlaps K3s's pod range 10.42.0.0/16"},
+        {"10.42.0.0/15", "mesh.subnet 10.42.0.0/15 overlaps K3s's pod range 10.42.0.0/16"},
+        {"10.42.7.0/24", "mesh.subnet 10.42.7.0/24 overlaps K3s's pod range 10.42.0.0/16"},
+        {"10.43.128.0/30", "mesh.subnet 10.43.128.0/30 overlaps K3s's service range 10.43.0.0/16"},
+    }));
+    check_error(valid_plus("mesh:\n  subnet: " + subnet + "\n"), "20:11", phrase);
+}
+
+TEST_CASE("private mesh subnets clear of K3s's ranges are accepted", "[spec][cluster]") {
+    auto [subnet, first_three] = GENERATE(table<std::string, std::string>({
+        {"10.6.0.0/24", "10.6.0."},
+        {"10.44.0.0/16", "10.44.0."},
+        {"10.41.0.0/16", "10.41.0."},
+        {"172.16.0.0/12", "172.16.0."},
+        {"192.168.0.0/16", "192.168.0."},
+        {"100.64.0.0/10", "100.64.0."},
+    }));
+    std::string text = valid_plus("mesh:\n  subnet: " + subnet + "\n");
+    for (auto at = text.find("10.6.0."); at != std::string::npos;
+         at = text.find("10.6.0.", at + first_three.size()))
+        text.replace(at, 7, first_three);
+    auto cluster = parse_cluster(text, file);
+    INFO((cluster ? "" : cluster.error().message));
+    REQUIRE(cluster);
+    CHECK(cluster->mesh.subnet == subnet);
+}
+
 TEST_CASE("mesh ports must be integers from 1 to 65535", "[spec][cluster]") {
     auto text = GENERATE(as<std::string>{}, "0", "65536", "abc", "\"7443\"", "07443", "-1", "1.5");
     check_error(valid_plus("mesh:\n  agent_port: " + text + "\n"), "20:15",
@@ -273,6 +345,34 @@ TEST_CASE("the agent port must differ from the WireGuard port", "[spec][cluster]
                 "agent_port must differ from port (both are 51820)");
     check_error(valid_plus("mesh:\n  port: 7443\n"), "20:9",
                 "agent_port must differ from port (both are 7443)");
+}
+
+TEST_CASE("the WireGuard port must not be Cilium's VXLAN port", "[spec][cluster]") {
+    check_error(valid_plus("mesh:\n  port: 8472\n"), "20:9",
+                "port 8472 is taken by Cilium's VXLAN overlay (UDP); pick a port nothing else");
+}
+
+TEST_CASE("the agent port must not be a port the nodes already use", "[spec][cluster]") {
+    auto [port, user] = GENERATE(table<std::string, std::string>({
+        {"22", "SSH"},
+        {"80", "HTTP"},
+        {"443", "HTTPS"},
+        {"6443", "the K3s API server"},
+        {"2379", "etcd's client port"},
+        {"2380", "etcd's peer port"},
+        {"10250", "the kubelet"},
+        {"10256", "kube-proxy's health check"},
+        {"4240", "Cilium's health checks"},
+        {"4244", "Hubble's server"},
+        {"4245", "Hubble Relay"},
+        {"9962", "Cilium's agent metrics"},
+        {"9963", "Cilium's operator metrics"},
+        {"9964", "Cilium's Envoy metrics"},
+    }));
+    check_error(valid_plus("mesh:\n  agent_port: " + port + "\n"), "20:15",
+                "agent_port " + port + " is taken by " + user + "; pick a port nothing else");
+    // Only the protocol each service uses is taken: TCP 8472 and UDP 6443 are free.
+    CHECK(parse_cluster(valid_plus("mesh:\n  port: 6443\n  agent_port: 8472\n"), file));
 }
 
 TEST_CASE("an even number of nodes is refused with the reason", "[spec][cluster]") {
@@ -406,6 +506,41 @@ TEST_CASE("an authorized key must not have a line break inside", "[spec][cluster
                 "a key must be on one line; this one has a line break inside");
 }
 
+TEST_CASE("an authorized key must not contain DEL", "[spec][cluster]") {
+    check_error(with(valid(), "alice@laptop", "alice\x7f@laptop"), "16:5",
+                "a key line must not contain control characters (found U+007F)");
+}
+
+TEST_CASE("an authorized key must not contain C1 control characters", "[spec][cluster]") {
+    auto [bytes, name] = GENERATE(table<std::string, std::string>({
+        {"\xc2\x80", "U+0080"},
+        {"\xc2\x9b", "U+009B"},
+        {"\xc2\x9f", "U+009F"},
+    }));
+    check_error(with(valid(), "alice@laptop", "alice" + bytes + "@laptop"), "16:5",
+                "a key line must not contain control characters (found " + name + ")");
+    // Characters on either side of C1 are fine: U+007E and U+00A0, U+00E9.
+    CHECK(parse_cluster(with(valid(), "alice@laptop", "al~ice\xc2\xa0\xc3\xa9@laptop"), file));
+}
+
+TEST_CASE("an authorized key must be valid UTF-8", "[spec][cluster]") {
+    auto bytes = GENERATE(as<std::string>{}, "\xe9", "\x80", "\xc3", "\xc0\xa9", "\xe0\x80\xa9",
+                          "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80");
+    check_error(with(valid(), "alice@laptop", "alic" + bytes + "@laptop"), "16:5",
+                "a key line must be valid UTF-8 (byte ");
+    CHECK(parse_cluster(with(valid(), "alice@laptop", "alic\xf0\x9f\x94\x91@laptop"), file));
+}
+
+TEST_CASE("an authorized key must not hold a line break YAML 1.1 reads", "[spec][cluster]") {
+    auto [bytes, name] = GENERATE(table<std::string, std::string>({
+        {"\xc2\x85", "U+0085"},
+        {"\xe2\x80\xa8", "U+2028"},
+        {"\xe2\x80\xa9", "U+2029"},
+    }));
+    check_error(with(valid(), "alice@laptop", "alice" + bytes + "@laptop"), "16:5",
+                "a key must be on one line; this one has a line break inside (" + name);
+}
+
 TEST_CASE("tls_names are DNS names or IPv4 addresses", "[spec][cluster]") {
     auto [name, phrase] = GENERATE(table<std::string, std::string>({
         {"203.0.113.300", "'203.0.113.300' is not a valid IPv4 address"},
@@ -438,6 +573,53 @@ TEST_CASE("a gitops repository is https://, ssh:// or git@host:path", "[spec][cl
     CHECK(parse_cluster(valid_plus("gitops:\n  repository: " + good +
                                    "\n  revision: main\n  path: .\n  deploy_key: false\n"),
                         file));
+}
+
+TEST_CASE("an ssh:// gitops repository names a user that does not start with '-'",
+          "[spec][cluster]") {
+    auto url = GENERATE(as<std::string>{}, "ssh://-oProxyCommand=x@github.com/acme/c.git",
+                        "ssh://-git@github.com:22/acme/c.git", "ssh://@github.com/acme/c.git");
+    check_error(valid_plus("gitops:\n  repository: " + url + "\n  revision: main\n  path: .\n"),
+                "20:15", "an ssh:// URL must name a user before '@' that does not start with '-'");
+}
+
+TEST_CASE("an ssh:// gitops repository's port is a number from 1 to 65535", "[spec][cluster]") {
+    auto url = GENERATE(as<std::string>{}, "ssh://git@github.com:-oProxyCommand=x/acme/c.git",
+                        "ssh://git@github.com:/acme/c.git", "ssh://git@github.com:0/acme/c.git",
+                        "ssh://git@github.com:65536/acme/c.git", "ssh://git@github.com:22x/a.git",
+                        "ssh://git@[2001:db8::1]x/acme/c.git");
+    check_error(valid_plus("gitops:\n  repository: " + url + "\n  revision: main\n  path: .\n"),
+                "20:15", "an ssh:// URL's port must be a number from 1 to 65535");
+    auto good = GENERATE(as<std::string>{}, "ssh://github.com/acme/c.git",
+                         "ssh://git@github.com:65535/acme/c.git", "ssh://git@[2001:db8::1]/a.git",
+                         "ssh://git@[2001:db8::1]:22/a.git");
+    CHECK(parse_cluster(
+        valid_plus("gitops:\n  repository: " + good + "\n  revision: main\n  path: .\n"), file));
+}
+
+TEST_CASE("a gitops revision must not start with '-'", "[spec][cluster]") {
+    check_error(valid_plus("gitops:\n  repository: https://h/r.git\n  revision: "
+                           "--upload-pack=touch\n  path: x\n"),
+                "21:13", "revision must not start with '-' (git would take it for an option)");
+}
+
+TEST_CASE("no gitops value or bundle source holds a line break or NUL", "[spec][cluster]") {
+    // Written as YAML double-quoted escapes, so the parsed value holds the character itself.
+    auto bad = GENERATE(as<std::string>{}, "\\n", "\\r", "\\0", "\\t", "\\x7f", "\\u2028");
+    const std::string gitops =
+        "gitops:\n  repository: https://h/r.git\n  revision: main\n"
+        "  path: x\n";
+    check_error(with(valid(), "https://example.org/releases/{file}",
+                     "\"https://example.org/re" + bad + "leases/{file}\""),
+                "18:5", "a URL must be printable ASCII without spaces");
+    check_error(valid_plus(with(gitops, "https://h/r.git", "\"https://h/r" + bad + ".git\"")),
+                "20:15", "must be printable ASCII without spaces");
+    check_error(valid_plus(with(gitops, "https://h/r.git", "\"git@h:r" + bad + ".git\"")), "20:15",
+                "must be printable ASCII without spaces");
+    check_error(valid_plus(with(gitops, "revision: main", "revision: \"ma" + bad + "in\"")),
+                "21:13", "revision must be a non-empty branch, tag or commit without spaces");
+    check_error(valid_plus(with(gitops, "path: x", "path: \"x" + bad + "y\"")), "22:9",
+                "path must be printable ASCII without spaces");
 }
 
 TEST_CASE("a gitops revision must not be empty", "[spec][cluster]") {
