@@ -1,5 +1,6 @@
-// The pieces of the cluster definition parser (spec/cluster.h), one concept per file: the node
-// list (cluster_nodes.cpp), the GitOps section (gitops.cpp) and the rest (cluster.cpp). Internal
+// The pieces of the cluster definition parser (spec/cluster.h), one concept per file: the mesh
+// (cluster_mesh.cpp), the node list (cluster_nodes.cpp), the GitOps section (gitops.cpp) and the
+// rest (cluster.cpp). Internal
 // to the parser; each function reports what it finds wrong to `errors` and returns what it could
 // read.
 #pragma once
@@ -38,6 +39,10 @@ std::vector<ListItem> read_scalar_list(const Field& field, YamlErrors& errors);
 // subnet, or nullopt when it was invalid (mesh addresses are then checked only for syntax).
 std::vector<Node> read_nodes(const Field& field, const std::optional<Ipv4Subnet>& subnet,
                              YamlErrors& errors);
+
+// The `mesh` section into `mesh` (defaults where absent), and its subnet when it is valid (the
+// nodes' mesh addresses are checked against it); `field` may be null.
+std::optional<Ipv4Subnet> read_mesh(const Field* field, Mesh& mesh, YamlErrors& errors);
 
 // The `gitops` section; an empty value counts as absent.
 std::optional<GitOps> read_gitops(const Field& field, YamlErrors& errors);
