@@ -7,19 +7,10 @@
 set -u
 repo=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 harden=$repo/payload/harden
-here=$repo/tests/cli
-work=$(mktemp -d "${TMPDIR:-/tmp}/bundle-harden-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-# shellcheck disable=SC1091 # checked on its own
-. "$here/harness.sh"
-
-root=$work/root
-bin=$work/bin
-state=$work/state
-calls=$work/calls.log
-mkdir -p "$root/etc/ssh" "$bin" "$state"
-: >"$calls"
+test_name=harden
+# shellcheck source=common.sh
+. "$repo/tests/payload/common.sh"
+mkdir -p "$root/etc/ssh"
 cat >"$root/etc/os-release" <<'OS'
 PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 ID=debian
@@ -64,18 +55,6 @@ PATH=$bin:$PATH
 CALLS=$calls STATE=$state BUNDLE_ROOT=$root
 export PATH CALLS STATE BUNDLE_ROOT
 
-mode_of() { stat -c %a "$1"; }
-
-# file_is PATH MODE NAME: PATH (under the root) is a regular file with mode MODE
-file_is() {
-  if [ -f "$root$1" ] && [ ! -L "$root$1" ] && [ "$(mode_of "$root$1")" = "$2" ]; then ok "$3"; else
-    not_ok "$3: $(stat -c '%F %a' "$root$1" 2>&1)"
-  fi
-}
-
-# mark; ...; new_calls: the calls made since mark, in new_calls.txt
-mark() { marked=$(wc -l <"$calls"); }
-new_calls() { tail -n +"$((marked + 1))" "$calls" >new_calls.txt; }
 
 # called TEXT NAME / not_called PATTERN NAME: on the calls since the last mark
 called() { new_calls; has new_calls.txt "$1" "$2"; }

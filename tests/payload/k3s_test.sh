@@ -8,21 +8,12 @@
 set -u
 repo=$(cd "${1:-$(dirname "$0")/../..}" && pwd)
 k3s=$repo/payload/k3s
-here=$repo/tests/cli
-work=$(mktemp -d "${TMPDIR:-/tmp}/bundle-k3s-XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-# shellcheck disable=SC1091 # checked on its own
-. "$here/harness.sh"
-
-root=$work/root
-bin=$work/bin
-state=$work/state
-calls=$work/calls.log
+test_name=k3s
+# shellcheck source=common.sh
+. "$repo/tests/payload/common.sh"
 bundle=$work/bundle
-mkdir -p "$root" "$bin" "$state" "$bundle/k3s/images" "$bundle/images" "$bundle/charts" \
-  "$bundle/manifests/argocd" "$bundle/payload/cilium"
-: >"$calls"
+mkdir -p "$bundle/k3s/images" "$bundle/images" "$bundle/charts" "$bundle/manifests/argocd" \
+  "$bundle/payload/cilium"
 
 # The stand-in bundle: stand-in files named like the real ones, and the real Cilium values.
 printf 'stand-in k3s binary 1\n' >"$bundle/k3s/k3s"
@@ -86,17 +77,8 @@ node2() { env K3S_TOKEN="$token" K3S_INIT=0 JOIN_ADDRESS=10.99.0.1 MESH_IP=10.99
 # gitops COMMAND...: COMMAND with the cluster's GitOps settings (the same for every node)
 gitops="env GITOPS_REPOSITORY=https://git.example.org/ops/cluster.git GITOPS_REVISION=main GITOPS_PATH=clusters/prod"
 
-mode_of() { stat -c %a "$1"; }
-# file_is PATH MODE NAME: PATH (under the root) is a regular file with mode MODE
-file_is() {
-  if [ -f "$root$1" ] && [ ! -L "$root$1" ] && [ "$(mode_of "$root$1")" = "$2" ]; then ok "$3"; else
-    not_ok "$3: $(stat -c '%F %a' "$root$1" 2>&1)"
-  fi
-}
 # lacks FILE TEXT NAME: FILE does not contain TEXT
 lacks() { if grep -qF -- "$2" "$1"; then not_ok "$3"; else ok "$3"; fi; }
-mark() { marked=$(wc -l <"$calls"); }
-new_calls() { tail -n +"$((marked + 1))" "$calls" >new_calls.txt; }
 called() { new_calls; has new_calls.txt "$1" "$2"; }
 not_called() {
   new_calls
