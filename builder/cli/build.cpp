@@ -1,10 +1,11 @@
+#include <algorithm>
 #include <cerrno>
-#include <filesystem>
-#include <optional>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "build/build.h"
 #include "cli/commands.h"
@@ -13,6 +14,7 @@
 #include "cli/process.h"
 #include "cli/progress.h"
 #include "format/inspect.h"
+#include "render/bundle_ref.h"
 #include "render/write.h"
 #include "spec/cluster.h"
 #include "spec/secrets.h"
@@ -57,6 +59,12 @@ Result<std::optional<ClusterInputs>> load_cluster_inputs(const BuildFlags& flags
     auto image = spec::load_image(flags.image);
     if (!image) return std::move(image).error();
     BUNDLE_TRY(spec::check_not_bundled(*cluster, *image));
+    // Said before the build rather than after it: user-data needs the node agent's digest.
+    if (std::none_of(image->artifacts.begin(), image->artifacts.end(),
+                     [](const spec::Artifact& a) { return a.dest == render::kAgentMember; }))
+        return Error{Code::invalid_input, flags.image,
+                     std::string("has no artifact with dest ") + render::kAgentMember +
+                         " (the node agent), which every node's user-data starts"};
     auto secrets = spec::load_secrets(*cluster);
     if (!secrets) return std::move(secrets).error();
     return std::optional<ClusterInputs>{ClusterInputs{std::move(*cluster), std::move(*secrets)}};
@@ -64,7 +72,7 @@ Result<std::optional<ClusterInputs>> load_cluster_inputs(const BuildFlags& flags
 
 int write_cluster_user_data(const ClusterInputs& inputs, const std::string& bundle_path, const BuildFlags& flags) {
     auto bundle = render::describe_bundle(bundle_path, inputs.secrets.signing_key.public_key(),
-                                          jobs_or_default(flags.common));
+                                          jobs_or_default(flags.common), render::Check::signature_only);
     if (!bundle) return report(bundle.error());
     std::string out_dir = (std::filesystem::path(flags.out) / "cloud-init").string();
     auto written = render::write_user_data(inputs.cluster, inputs.secrets, *bundle, out_dir);

@@ -25,8 +25,15 @@ struct BundleRef {
     std::string signing_key;   // base64 of the raw Ed25519 public key
 };
 
-// Opens `path`, checks its signature with `key` and every byte of it (on `jobs` threads), and
-// reads the digests above. A bundle without bin/bundle cannot bootstrap a node: Code::invalid_input.
-Result<BundleRef> describe_bundle(const std::string& path, const sign::PublicKey& key, unsigned jobs);
+// How much of the bundle is checked before its digests are read: a bundle from elsewhere is
+// checked byte for byte; one this process has just written and signed need only its signature
+// (its index is what the writer wrote), so the build does not read the whole file twice more.
+enum class Check { every_byte, signature_only };
+
+// Opens `path`, checks its signature with `key` (and, with Check::every_byte, every byte of it on
+// `jobs` threads), and reads the digests above. A bundle without bin/bundle cannot bootstrap a
+// node: Code::invalid_input.
+Result<BundleRef> describe_bundle(const std::string& path, const sign::PublicKey& key, unsigned jobs,
+                                  Check check = Check::every_byte);
 
 }  // namespace bundle::render

@@ -41,6 +41,8 @@ sha256sum site/secrets/k3s-token site/secrets/wireguard/* site/secrets/bundle.ke
 expect 0 "init again" "$bundle" init --dir site
 has out.txt "kept    site/secrets/k3s-token (exists)" "init again keeps what exists"
 if sha256sum -c --quiet before.sum; then ok "no secret changed"; else not_ok "a secret changed"; fi
+expect 2 "--add-node before there is a cluster.yaml" "$bundle" init --dir elsewhere --add-node node-1
+stderr_has "run \`bundle init\` first" "it says to run init first"
 expect 2 "--add-node of a node not in cluster.yaml" "$bundle" init --dir site --add-node node-9
 stderr_has "add it to \`nodes:\` first" "--add-node says what to do"
 
@@ -88,6 +90,12 @@ stderr_has "k3s-token" "the error names the missing file"
 stderr_has "bundle init" "the error says how to create it"
 if [ ! -e dist/site-3.bundle ]; then ok "nothing was built"; else not_ok "a bundle was built without the secrets"; fi
 mv token.saved site/secrets/k3s-token
+expect 2 "build with neither --key nor --cluster" "$bundle" build --image img/site.yaml --out nokey --quiet
+stderr_has "give --key (a signing key) or --cluster" "it names both ways to sign"
+sed '/^artifacts:/,/^payload:/{/^payload:/!d}' img/site.yaml >img/noagent.yaml
+expect 3 "build --cluster of an image without the node agent" "$bundle" build --image img/noagent.yaml --cluster site/cluster.yaml --out noagent --quiet
+stderr_has "has no artifact with dest bin/bundle" "it names the missing member"
+if [ ! -e noagent/site-3.bundle ]; then ok "nothing was built without the agent"; else not_ok "a bundle without the agent was built"; fi
 
 expect 0 "build --cluster" "$bundle" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
 has out.txt "wrote dist/cloud-init/node-2.yaml" "build names each node's user-data"
