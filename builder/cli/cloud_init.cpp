@@ -3,10 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "render/bundle_ref.h"
-#include "render/user_data.h"
-#include "spec/cluster.h"
-#include "spec/secrets.h"
+#include "render/node_delivery.h"
 
 namespace bundle::cli {
 namespace {
@@ -19,25 +16,14 @@ struct CloudInitFlags {
 };
 
 int run_cloud_init(const CloudInitFlags& flags) {
-    auto cluster = spec::load_cluster(flags.cluster);
-    if (!cluster) return report(cluster.error());
-    const spec::Node* node = cluster->find_node(flags.node);
-    if (node == nullptr) {
-        std::string names;
-        for (const auto& n : cluster->nodes) names += (names.empty() ? "" : ", ") + n.name;
-        return report(Error{Code::usage, flags.cluster, "has no node '" + flags.node + "' (nodes: " + names + ")"});
-    }
-    auto secrets = spec::load_secrets(*cluster);
-    if (!secrets) return report(secrets.error());
-    auto bundle = render::describe_bundle(flags.bundle, secrets->signing_key.public_key(), jobs_or_default(flags.common));
-    if (!bundle) return report(bundle.error());
-    auto data = render::render_user_data(*cluster, *node, *secrets, *bundle);
-    if (!data) return report(data.error());
-    std::cout << data->text;
+    auto delivery = render::prepare_node(flags.cluster, flags.node, flags.bundle, jobs_or_default(flags.common));
+    if (!delivery) return report(delivery.error());
+    const auto& data = delivery->user_data;
+    std::cout << data.text;
     std::cout.flush();
     if (!std::cout) return report(Error{Code::io, "stdout", "cannot write the user-data"});
     if (!flags.common.quiet)
-        std::cerr << "user-data of " << node->name << ": " << data->text.size() << " bytes (limit "
+        std::cerr << "user-data of " << delivery->node().name << ": " << data.text.size() << " bytes (limit "
                   << render::kMaxUserDataBytes << ")\n";
     return kExitOk;
 }

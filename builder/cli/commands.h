@@ -19,6 +19,8 @@ void add_fetch(CLI::App& app, Run& run);
 void add_mirror(CLI::App& app, Run& run);
 void add_init(CLI::App& app, Run& run);
 void add_cloud_init(CLI::App& app, Run& run);
+void add_image(CLI::App& app, Run& run);
+void add_push(CLI::App& app, Run& run);
 
 // Options several commands share.
 struct Common {

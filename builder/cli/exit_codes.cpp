@@ -17,6 +17,9 @@ int exit_code_for(Code code) {
         case Code::unsafe_path: return kExitUnsafePath;
         case Code::size_exceeded: return kExitSizeExceeded;
         case Code::rollback: return kExitRollback;
+        case Code::busy: return kExitBusy;
+        case Code::step_failed: return kExitStepFailed;
+        case Code::refused: return kExitRefused;
         case Code::internal: return kExitInternal;
     }
     return kExitInternal;
@@ -42,6 +45,10 @@ const char* const kExitCodeHelp =
     "  12  structure: truncated, trailing data, or entries not as the index says\n"
     "  13  unsafe path: an entry would escape the target or is not a file or directory\n"
     "  14  size exceeded: an entry or download is larger than declared\n"
-    "  15  rollback: the bundle is older than the one installed\n";
+    "  15  rollback: the bundle is older than the one installed\n"
+    "  16  busy: another `bundle node install` is running on this node\n"
+    "  17  step failed: a payload script or command of the node install failed\n"
+    "  18  refused: the cluster's must-match settings differ from this node's\n"
+    "  20  bundle push: the node install ran on the node and failed (its status is printed)\n";
 
 }  // namespace bundle::cli

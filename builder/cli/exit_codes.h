@@ -20,6 +20,12 @@ enum ExitCode : int {
     kExitUnsafePath = 13,
     kExitSizeExceeded = 14,
     kExitRollback = 15,
+    kExitBusy = 16,
+    kExitStepFailed = 17,
+    kExitRefused = 18,
+    // Not a Code: `bundle push` ran the node install on the node and it failed (its own status
+    // is printed).
+    kExitRemoteInstall = 20,
 };
 
 int exit_code_for(Code code);

@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
     add_mirror(app, run);
     add_build(app, run);
     add_cloud_init(app, run);
+    add_image(app, run);
+    add_push(app, run);
     add_verify(app, run);
     add_extract(app, run);
     add_inspect(app, run);

@@ -16,6 +16,9 @@ const char* code_name(Code code) {
         case Code::unsafe_path: return "unsafe-path";
         case Code::size_exceeded: return "size-exceeded";
         case Code::rollback: return "rollback";
+        case Code::busy: return "busy";
+        case Code::step_failed: return "step-failed";
+        case Code::refused: return "refused";
         case Code::internal: return "internal";
     }
     return "internal";

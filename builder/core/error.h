@@ -22,6 +22,9 @@ enum class Code {
     unsafe_path,    // an entry would escape the target or is not a regular file or directory
     size_exceeded,  // an entry or download is larger than its declared size
     rollback,       // a bundle older than the one installed
+    busy,           // another run holds the lock (a second `bundle node install`)
+    step_failed,    // a step of the node install failed: a payload script or a command
+    refused,        // the cluster refuses this node: must-match settings differ
     internal,       // a bug in bundle itself
 };
 

@@ -36,9 +36,11 @@ std::vector<std::pair<std::string, std::string>> setting_pairs(const ServerSetti
     return pairs;
 }
 
-std::string settings_digest(const ServerSettings& settings) {
+std::string settings_digest(const ServerSettings& settings) { return settings_digest(setting_pairs(settings)); }
+
+std::string settings_digest(const std::vector<std::pair<std::string, std::string>>& pairs) {
     std::string text;
-    for (const auto& [key, value] : setting_pairs(settings)) text += key + "=" + value + "\n";
+    for (const auto& [key, value] : pairs) text += key + "=" + value + "\n";
     auto digest = hash::sha256(text);
     // Hashing a short string in memory fails only if OpenSSL itself is broken. A stand-in value
     // would be the same on every node and defeat the check it exists for, so that is a bug.

@@ -5,34 +5,24 @@
 #include <algorithm>
 #include <numeric>
 
-#include "render/embedded.h"
 #include "render/gzip.h"
-#include "render/networkd.h"
-#include "render/node_config.h"
+#include "render/node_files.h"
 #include "sign/base64.h"
 
 namespace bundle::render {
 namespace {
 
+// A write_files entry: one of the node's files, possibly gzip+base64 encoded to fit the limit.
 struct File {
-    std::string path;
-    std::string permissions;
-    std::string owner;
-    std::string content;
+    NodeFile file;
     bool gzipped = false;
 };
 
 std::vector<File> files_of(const spec::Cluster& cluster, const spec::Node& node, const spec::Secrets& secrets,
                            const BundleRef& bundle, const ServerSettings& settings) {
-    return {
-        {kNodeConfigPath, "0600", "root:root", render_node_config(cluster, node, secrets, bundle, settings)},
-        {kWireGuardKeyPath, "0640", "root:systemd-network", secrets.nodes.at(node.name).wireguard_private + "\n"},
-        {kNetdevPath, "0644", "root:root", render_netdev(cluster, node, secrets)},
-        {kNetworkPath, "0644", "root:root", render_network(cluster, node)},
-        {kBootstrapEnvPath, "0644", "root:root", render_bootstrap_env(cluster, node, bundle)},
-        {kBootstrapPath, "0755", "root:root", std::string(bootstrap_script())},
-        {kBootstrapUnitPath, "0644", "root:root", render_bootstrap_unit()},
-    };
+    std::vector<File> files;
+    for (auto& file : node_files(cluster, node, secrets, bundle, settings)) files.push_back({std::move(file)});
+    return files;
 }
 
 std::string emit(const spec::Cluster& cluster, const spec::Node& node, const std::vector<File>& files) {
@@ -44,14 +34,14 @@ std::string emit(const spec::Cluster& cluster, const spec::Node& node, const std
     out << YAML::Key << "write_files" << YAML::Value << YAML::BeginSeq;
     for (const auto& file : files) {
         out << YAML::BeginMap;
-        out << YAML::Key << "path" << YAML::Value << file.path;
-        out << YAML::Key << "owner" << YAML::Value << file.owner;
-        out << YAML::Key << "permissions" << YAML::Value << YAML::SingleQuoted << file.permissions;
+        out << YAML::Key << "path" << YAML::Value << file.file.path;
+        out << YAML::Key << "owner" << YAML::Value << file.file.owner;
+        out << YAML::Key << "permissions" << YAML::Value << YAML::SingleQuoted << mode_text(file.file.mode);
         if (file.gzipped) {
             out << YAML::Key << "encoding" << YAML::Value << "gz+b64";
-            out << YAML::Key << "content" << YAML::Value << file.content;
+            out << YAML::Key << "content" << YAML::Value << file.file.content;
         } else {
-            out << YAML::Key << "content" << YAML::Value << YAML::Literal << file.content;
+            out << YAML::Key << "content" << YAML::Value << YAML::Literal << file.file.content;
         }
         out << YAML::EndMap;
     }
@@ -72,14 +62,14 @@ Result<UserData> render_user_data(const spec::Cluster& cluster, const spec::Node
     std::vector<std::size_t> by_size(files.size());
     std::iota(by_size.begin(), by_size.end(), 0);
     std::stable_sort(by_size.begin(), by_size.end(),
-                     [&](std::size_t a, std::size_t b) { return files[a].content.size() > files[b].content.size(); });
+                     [&](std::size_t a, std::size_t b) { return files[a].file.content.size() > files[b].file.content.size(); });
     for (std::size_t i : by_size) {
         if (result.text.size() <= options.limit) break;
-        auto packed = gzip(files[i].content);
+        auto packed = gzip(files[i].file.content);
         if (!packed) return std::move(packed).error();
-        files[i].content = sign::base64_encode(*packed);
+        files[i].file.content = sign::base64_encode(*packed);
         files[i].gzipped = true;
-        result.compressed.push_back(files[i].path);
+        result.compressed.push_back(files[i].file.path);
         result.text = emit(cluster, node, files);
     }
     if (result.text.size() > options.limit)

@@ -1,6 +1,7 @@
 // A node's user-data: the `#cloud-config` document an operator pastes into the provider's panel
-// (or that `bundle image` puts on a seed volume). cloud-init writes the files below at first boot
-// and enables and starts the unit that runs the bootstrap script (render/bootstrap.h):
+// (or that `bundle image` puts on a seed volume). cloud-init writes the files below (the list of
+// render/node_files.h, which `bundle push` writes too) at first boot and enables and starts the
+// unit that runs the bootstrap script (render/bootstrap.h):
 //
 //   /etc/bundle/node.yaml                        0600  the node's configuration (node_config.h)
 //   /etc/bundle/wireguard.key                    0640  root:systemd-network, for networkd
