@@ -21,6 +21,7 @@ void add_init(CLI::App& app, Run& run);
 void add_cloud_init(CLI::App& app, Run& run);
 void add_image(CLI::App& app, Run& run);
 void add_push(CLI::App& app, Run& run);
+void add_node(CLI::App& app, Run& run);
 
 // Options several commands share.
 struct Common {

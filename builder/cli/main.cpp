@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
     add_verify(app, run);
     add_extract(app, run);
     add_inspect(app, run);
+    add_node(app, run);
 
     try {
         app.parse(argc, argv);

@@ -1,0 +1,52 @@
+// What every phase of the install (install.h) works with, and the ways they share to run a
+// payload script or a command under the phase's name.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "node/install.h"
+#include "node/state.h"
+
+namespace bundle::node {
+
+struct Context {
+    const InstallOptions& options;
+    const NodeConfig& config;
+    StateDir dir;
+    InstallState& state;
+    CommandRunner& runner;
+    Log& log;
+    const RoleDecider& decide;
+
+    std::string under_root(const std::string& path) const { return dir.under_root(path); }
+    // The extracted bundle in use (releases/<...>), resolved: the `current` link is read once.
+    std::string bundle_dir() const;
+    // Saves state.json; an error here stops the install (a crash must not lose a phase).
+    Status save() const { return write_state(dir, state); }
+};
+
+using Env = std::vector<std::pair<std::string, std::string>>;
+
+// Runs `command`, its output logged line by line under `phase`. A non-zero exit is a
+// Code::step_failed error naming the command and its status.
+Status run_step(Context& ctx, const std::string& phase, Command command);
+
+// Runs a command whose exit status is the answer (a check); its output is logged only on failure
+// with `verbose`. Gives false for a non-zero exit, an Error only when it could not run.
+Result<bool> check_step(Context& ctx, const std::string& phase, Command command);
+
+// Runs the payload scripts `scripts` (paths relative to the extracted bundle) with `sh`, in
+// order, with `env` (BUNDLE_ROOT and BUNDLE_DIR added). The first failure stops, naming it.
+Status run_scripts(Context& ctx, const std::string& phase, const std::vector<std::string>& scripts, Env env);
+
+Status phase_obtain(Context& ctx);
+Status phase_extract(Context& ctx);
+Status phase_harden(Context& ctx);
+Status phase_mesh(Context& ctx);
+Status phase_k3s(Context& ctx);
+Status phase_addons(Context& ctx);
+Status phase_health(Context& ctx);
+
+}  // namespace bundle::node

@@ -1,0 +1,210 @@
+// The phases after the bundle is in place: harden, mesh, k3s, addons, health (install.h).
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/atomic_file.h"
+#include "core/safe_fs.h"
+#include "node/phase.h"
+
+namespace bundle::node {
+namespace {
+
+// payload/<dir>/[0-9]*.sh of the extracted bundle, in name order.
+Result<std::vector<std::string>> numbered_scripts(const Context& ctx, const std::string& dir) {
+    std::string path = ctx.bundle_dir() + "/" + dir;
+    DIR* handle = ::opendir(path.c_str());
+    if (handle == nullptr) return system_error(Code::structure, path, "the bundle has no such payload folder", errno);
+    std::vector<std::string> names;
+    while (dirent* entry = ::readdir(handle)) {
+        std::string name = entry->d_name;
+        if (name.size() > 3 && std::isdigit(static_cast<unsigned char>(name[0])) && name.ends_with(".sh"))
+            names.push_back(dir + "/" + name);
+    }
+    ::closedir(handle);
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string joined(const std::vector<std::string>& items, const char* separator) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
+    return out;
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Writes `content` at `path` (under the root) when it differs; true when it changed.
+Result<bool> write_if_changed(const Context& ctx, const std::string& path, const std::string& content, mode_t mode) {
+    std::string full = ctx.under_root(path);
+    std::ifstream in(full, std::ios::binary);
+    if (in) {
+        std::stringstream old;
+        old << in.rdbuf();
+        if (old.str() == content) return false;
+    }
+    std::string parent = full.substr(0, full.rfind('/'));
+    for (std::size_t at = ctx.dir.root.size() + 1; at <= parent.size(); ++at) {
+        if (at != parent.size() && parent[at] != '/') continue;
+        std::string part = parent.substr(0, at);
+        if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return system_error(Code::io, part, "cannot create", errno);
+    }
+    if (auto written = write_file_atomically(full, content, mode); !written) return std::move(written).error();
+    return true;
+}
+
+// Polls `command` until it succeeds or the ready timeout passes; the timeout is an error naming
+// `what`.
+Status wait_for(Context& ctx, const std::string& phase, const std::string& what, const Command& command) {
+    auto deadline = std::chrono::steady_clock::now() + ctx.options.ready_timeout;
+    auto next_note = std::chrono::steady_clock::now();
+    for (;;) {
+        auto ok = check_step(ctx, phase, command);
+        if (!ok) return std::move(ok).error();
+        if (*ok) {
+            ctx.log.say(phase, what + ": yes");
+            return {};
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+            return Error{Code::step_failed, describe(command),
+                         "gave no for " + std::to_string(ctx.options.ready_timeout.count()) + " s: " + what +
+                             " did not happen; rerun `bundle node install` to wait again, and see `bundle node status`"};
+        if (now >= next_note) {
+            ctx.log.say(phase, "waiting: " + what);
+            next_note = now + std::chrono::seconds(30);
+        }
+        std::this_thread::sleep_for(ctx.options.poll_interval);
+    }
+}
+
+Command kubectl(std::vector<std::string> args) {
+    Command command{{"k3s", "kubectl"}, {}, {}, {}};
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    return command;
+}
+
+const Command kReadyz = kubectl({"get", "--raw=/readyz"});
+
+constexpr char kServeUnit[] =
+    "# Written by bundle node install; edits are overwritten.\n"
+    "[Unit]\n"
+    "Description=bundle node agent: the bundle and this node's state for its peers, on the mesh\n"
+    "After=network-online.target systemd-networkd.service\n"
+    "Wants=network-online.target\n"
+    "\n"
+    "[Service]\n"
+    "ExecStart=/usr/local/bin/bundle node serve --config /etc/bundle/node.yaml\n"
+    "Restart=always\n"
+    "RestartSec=5\n"
+    "\n"
+    "[Install]\n"
+    "WantedBy=multi-user.target\n";
+
+}  // namespace
+
+Status phase_harden(Context& ctx) {
+    auto scripts = numbered_scripts(ctx, "payload/harden");
+    if (!scripts) return std::move(scripts).error();
+    std::vector<std::string> peers;
+    for (const Peer* peer : ctx.config.others()) peers.push_back(peer->public_ipv4);
+    Env env = {{"SSH_AUTHORIZED_KEYS", joined(ctx.config.ssh_authorized_keys, "\n")},
+               {"WG_PORT", std::to_string(ctx.config.mesh_port)},
+               {"PEER_PUBLIC_IPS", joined(peers, " ")},
+               {"MESH_IFACE", ctx.config.mesh_interface},
+               {"AGENT_PORT", std::to_string(ctx.config.agent_port)}};
+    return run_scripts(ctx, "harden", *scripts, env);
+}
+
+Status phase_mesh(Context& ctx) {
+    const std::string& iface = ctx.config.mesh_interface;
+    for (const std::string& path : {"/etc/systemd/network/60-" + iface + ".netdev",
+                                    "/etc/systemd/network/60-" + iface + ".network", std::string("/etc/bundle/wireguard.key")})
+        if (!exists(ctx.under_root(path)))
+            return Error{Code::invalid_input, ctx.under_root(path),
+                         "is missing: the node's user-data (or `bundle push`) writes it with node.yaml"};
+    if (auto s = run_step(ctx, "mesh", {{"systemctl", "enable", "--now", "systemd-networkd.service"}, {}, {}, {}}); !s) return s;
+    if (auto s = run_step(ctx, "mesh", {{"networkctl", "reload"}, {}, {}, {}}); !s) return s;
+    auto changed = write_if_changed(ctx, "/etc/systemd/system/bundle-node.service", kServeUnit, 0644);
+    if (!changed) return std::move(changed).error();
+    if (*changed) {
+        ctx.log.say("mesh", "changed /etc/systemd/system/bundle-node.service");
+        if (auto s = run_step(ctx, "mesh", {{"systemctl", "daemon-reload"}, {}, {}, {}}); !s) return s;
+    }
+    if (auto s = run_step(ctx, "mesh", {{"systemctl", "enable", "bundle-node.service"}, {}, {}, {}}); !s) return s;
+    // A new bundle brings a new agent: restart it so peers are served by the one installed.
+    return run_step(ctx, "mesh", {{"systemctl", "restart", "bundle-node.service"}, {}, {}, {}});
+}
+
+Status phase_k3s(Context& ctx) {
+    if (ctx.state.role.empty()) {
+        auto plan = ctx.decide(ctx.config, ctx.log);
+        if (!plan) return std::move(plan).error();
+        ctx.state.role = plan->init ? "init" : "join";
+        ctx.state.joined = plan->init ? "" : plan->address;
+        ctx.log.say("k3s", plan->init ? "this node initialises the cluster"
+                                      : "joining the cluster through " + plan->node + " (" + plan->address + ")");
+        std::string db = ctx.under_root("/var/lib/rancher/k3s/server/db");
+        if (!plan->init && exists(db)) {
+            ctx.log.say("k3s", "clearing this node's old database " + db);
+            auto active = check_step(ctx, "k3s", {{"systemctl", "is-active", "--quiet", "k3s.service"}, {}, {}, {}});
+            if (!active) return std::move(active).error();
+            if (*active)
+                if (auto s = run_step(ctx, "k3s", {{"systemctl", "stop", "k3s.service"}, {}, {}, {}}); !s) return s;
+            std::string parent = db.substr(0, db.rfind('/'));
+            UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+            if (!dir.valid()) return system_error(Code::io, parent, "cannot open", errno);
+            if (auto removed = remove_tree_at(dir.get(), "db", db); !removed) return removed;
+        }
+        if (auto saved = ctx.save(); !saved) return saved;
+    } else {
+        ctx.log.say("k3s", "role decided before: " + ctx.state.role + (ctx.state.joined.empty() ? "" : " through " + ctx.state.joined));
+    }
+    const Peer& me = ctx.config.me();
+    Env config_env = {{"K3S_TOKEN", ctx.config.k3s_token},
+                      {"K3S_INIT", ctx.state.role == "init" ? "1" : "0"},
+                      {"JOIN_ADDRESS", ctx.state.joined},
+                      {"MESH_IP", me.mesh_ipv4},
+                      {"PUBLIC_IP", me.public_ipv4},
+                      {"TLS_SANS", joined(ctx.config.tls_names, " ")}};
+    if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/10-config.sh"}, config_env); !s) return s;
+    if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/20-airgap.sh", "payload/k3s/40-install.sh"}, {}); !s) return s;
+    return wait_for(ctx, "k3s", "K3s answers /readyz", kReadyz);
+}
+
+Status phase_addons(Context& ctx) {
+    Env env;
+    if (ctx.config.gitops) {
+        env = {{"GITOPS_REPOSITORY", ctx.config.gitops->repository},
+               {"GITOPS_REVISION", ctx.config.gitops->revision.empty() ? "HEAD" : ctx.config.gitops->revision},
+               {"GITOPS_PATH", ctx.config.gitops->path.empty() ? "." : ctx.config.gitops->path}};
+    }
+    return run_scripts(ctx, "addons", {"payload/k3s/30-manifests.sh"}, env);
+}
+
+Status phase_health(Context& ctx) {
+    const std::string self = ctx.config.self;
+    if (auto s = wait_for(ctx, "health", "K3s answers /readyz", kReadyz); !s) return s;
+    if (auto s = wait_for(ctx, "health", "node " + self + " is Ready",
+                          kubectl({"wait", "--for=condition=Ready", "node/" + self, "--timeout=10s"}));
+        !s)
+        return s;
+    if (auto s = wait_for(ctx, "health", "Cilium runs on every node",
+                          kubectl({"-n", "kube-system", "rollout", "status", "daemonset/cilium", "--timeout=10s"}));
+        !s)
+        return s;
+    return wait_for(ctx, "health", "Argo CD serves",
+                    kubectl({"-n", "argocd", "rollout", "status", "deployment/argocd-server", "--timeout=10s"}));
+}
+
+}  // namespace bundle::node

@@ -1,0 +1,155 @@
+#include "node/status.h"
+
+#include <deque>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace bundle::node {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kJournalTail = 10;
+
+std::string last_line(const std::string& text) {
+    std::string trimmed = text;
+    while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.pop_back();
+    auto nl = trimmed.rfind('\n');
+    return nl == std::string::npos ? trimmed : trimmed.substr(nl + 1);
+}
+
+Check run_check(CommandRunner& runner, std::string name, Command command) {
+    Check check{std::move(name), false, {}};
+    auto result = runner.run(command, {});
+    if (!result) {
+        check.detail = "unknown: " + result.error().describe();
+        return check;
+    }
+    check.ok = result->exit_code == 0;
+    check.detail = last_line(result->output);
+    if (check.detail.empty()) check.detail = check.ok ? "yes" : "exit status " + std::to_string(result->exit_code);
+    return check;
+}
+
+Command kubectl(std::vector<std::string> args) {
+    Command command{{"k3s", "kubectl", "--request-timeout=5s"}, {}, {}, {}};
+    command.argv.insert(command.argv.end(), args.begin(), args.end());
+    return command;
+}
+
+std::vector<std::string> journal_tail(const StateDir& dir) {
+    std::ifstream in(dir.journal());
+    std::deque<std::string> lines;
+    for (std::string line; std::getline(in, line);) {
+        lines.push_back(line);
+        if (lines.size() > kJournalTail) lines.pop_front();
+    }
+    return {lines.begin(), lines.end()};
+}
+
+void collect_handshakes(const NodeConfig& config, CommandRunner& runner, NodeReport& report) {
+    auto result = runner.run({{"wg", "show", config.mesh_interface, "latest-handshakes"}, {}, {}, {}}, {});
+    if (!result) {
+        report.handshakes_note = "unknown: `wg` (wireguard-tools) is not installed";
+        return;
+    }
+    if (result->exit_code != 0) {
+        report.handshakes_note = "unknown: " + last_line(result->output);
+        return;
+    }
+    std::istringstream lines(result->output);
+    for (std::string key, latest; lines >> key >> latest;) {
+        std::string name = key;
+        for (const auto& peer : config.nodes)
+            if (peer.wireguard_public_key == key) name = peer.name;
+        report.handshakes.push_back({name, latest});
+    }
+    if (report.handshakes.empty()) report.handshakes_note = "no peers on " + config.mesh_interface;
+}
+
+}  // namespace
+
+Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner) {
+    NodeReport report;
+    report.node = config.self;
+    report.cluster = config.cluster;
+    auto state = read_state(dir);
+    if (!state) return std::move(state).error();
+    report.state = *state;
+    collect_handshakes(config, runner, report);
+    report.checks.push_back(run_check(runner, "k3s-ready", kubectl({"get", "--raw=/readyz"})));
+    if (report.checks.back().ok) {
+        auto nodes = runner.run(kubectl({"get", "nodes", "--no-headers"}), {});
+        if (nodes && nodes->exit_code == 0) {
+            std::istringstream lines(nodes->output);
+            for (std::string line; std::getline(lines, line);)
+                if (!line.empty()) report.k3s_nodes.push_back(line);
+        }
+        report.checks.push_back(run_check(
+            runner, "cilium", kubectl({"-n", "kube-system", "rollout", "status", "daemonset/cilium", "--timeout=5s"})));
+        report.checks.push_back(run_check(
+            runner, "argocd", kubectl({"-n", "argocd", "rollout", "status", "deployment/argocd-server", "--timeout=5s"})));
+    }
+    report.journal_tail = journal_tail(dir);
+    return report;
+}
+
+std::string report_json(const NodeReport& report) {
+    const InstallState& s = report.state;
+    json checks = json::object();
+    for (const auto& check : report.checks) checks[check.name] = {{"ok", check.ok}, {"detail", check.detail}};
+    json handshakes = json::array();
+    for (const auto& h : report.handshakes) handshakes.push_back({{"peer", h.peer}, {"latest", h.latest}});
+    json doc = {
+        {"node", report.node},
+        {"cluster", report.cluster},
+        {"bundle", {{"file", s.bundle_file}, {"version", s.bundle_version}, {"sha256", s.bundle_sha256}}},
+        {"phases_done", s.phases_done},
+        {"phase", s.phase},
+        {"last_error", s.last_error},
+        {"installed", s.installed_version ? json{{"version", *s.installed_version}, {"sha256", s.installed_sha256}}
+                                          : json(nullptr)},
+        {"role", s.role},
+        {"joined", s.joined},
+        {"updated", s.updated},
+        {"mesh", {{"handshakes", handshakes}, {"note", report.handshakes_note}}},
+        {"k3s_nodes", report.k3s_nodes},
+        {"checks", checks},
+    };
+    return doc.dump(2) + "\n";
+}
+
+std::string report_text(const NodeReport& report) {
+    const InstallState& s = report.state;
+    std::ostringstream out;
+    out << "node " << report.node << " of cluster " << report.cluster << "\n";
+    if (s.bundle_file.empty()) {
+        out << "install:   not started\n";
+    } else {
+        out << "bundle:    " << s.bundle_file << " (version " << s.bundle_version << ")\n";
+        std::string done;
+        for (const auto& p : s.phases_done) done += (done.empty() ? "" : ", ") + p;
+        out << "phases:    " << (done.empty() ? "none done" : done) << "\n";
+        if (!s.phase.empty()) out << "phase:     " << s.phase << (s.last_error.empty() ? " (running or interrupted)" : " (failed)") << "\n";
+        if (!s.last_error.empty()) out << "error:     " << s.last_error << "\n";
+    }
+    out << "installed: " << (s.installed_version ? "version " + std::to_string(*s.installed_version) : std::string("nothing yet")) << "\n";
+    if (!s.role.empty()) out << "role:      " << (s.role == "init" ? "initialised the cluster" : "joined through " + s.joined) << "\n";
+    out << "mesh:\n";
+    for (const auto& h : report.handshakes)
+        out << "  " << h.peer << ": latest handshake " << (h.latest == "0" ? "never" : h.latest) << "\n";
+    if (!report.handshakes_note.empty()) out << "  " << report.handshakes_note << "\n";
+    for (const auto& check : report.checks) out << "check " << check.name << ": " << (check.ok ? "ok" : "no") << " (" << check.detail << ")\n";
+    if (!report.k3s_nodes.empty()) {
+        out << "k3s nodes:\n";
+        for (const auto& line : report.k3s_nodes) out << "  " << line << "\n";
+    }
+    if (!report.journal_tail.empty()) {
+        out << "journal (last lines):\n";
+        for (const auto& line : report.journal_tail) out << "  " << line << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace bundle::node

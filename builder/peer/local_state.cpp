@@ -1,0 +1,80 @@
+#include "peer/local_state.h"
+
+#include <sys/stat.h>
+
+namespace bundle::peer {
+namespace {
+
+std::string last_line(const std::string& output) {
+    std::string text = output;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+        text.pop_back();
+    std::size_t newline = text.rfind('\n');
+    return newline == std::string::npos ? text : text.substr(newline + 1);
+}
+
+bool exists_no_follow(const std::string& path) {
+    struct stat info {};
+    return ::lstat(path.c_str(), &info) == 0;
+}
+
+}  // namespace
+
+std::string k3s_database_dir(const node::StateDir& dir) {
+    return dir.under_root("/var/lib/rancher/k3s/server/db");
+}
+
+bool k3s_healthy(node::CommandRunner& runner) {
+    node::Command command;
+    command.argv = {"k3s", "kubectl", "get", "--raw=/readyz", "--request-timeout=5s"};
+    auto result = runner.run(command, [](std::string_view) {});
+    return result && result->exit_code == 0 && last_line(result->output) == "ok";
+}
+
+LocalState probe_local_state(const node::NodeConfig& config, const node::StateDir& dir,
+                             node::CommandRunner& runner) {
+    LocalState local;
+    PeerReport& report = local.report;
+    report.cluster = config.cluster;
+    report.node = config.self;
+    report.settings_digest = config.settings_digest;
+    report.bundle_file = config.bundle.file;
+    report.bundle_version = config.bundle.version;
+    report.healthy = k3s_healthy(runner);
+    bool database = exists_no_follow(k3s_database_dir(dir));
+
+    auto state = node::read_state(dir);
+    if (!state) {
+        report.state = PeerState::initialising;
+        local.detail = "the install's record is unreadable (" + state.error().describe() +
+                       "); not claiming none";
+        return local;
+    }
+    if (!state->bundle_file.empty()) {
+        report.bundle_file = state->bundle_file;
+        report.bundle_version = state->bundle_version;
+    }
+    std::string health =
+        report.healthy ? "K3s answers /readyz ok" : "K3s does not answer /readyz ok";
+    if (state->done("k3s")) {
+        report.state = PeerState::member;
+        local.detail =
+            "the K3s phase is done (" +
+            (state->role.empty() ? std::string("no role recorded") : "role " + state->role) +
+            "); " + health;
+    } else if (report.healthy) {
+        report.state = PeerState::member;
+        local.detail = health + " although the install has not recorded the K3s phase as done";
+    } else if (!state->role.empty() || database) {
+        report.state = PeerState::initialising;
+        local.detail =
+            std::string(database ? "a K3s database exists" : "the install took its role") +
+            (state->role.empty() ? "" : " (role " + state->role + ")") + "; " + health;
+    } else {
+        report.state = PeerState::none;
+        local.detail = "no K3s database, no K3s role recorded, " + health;
+    }
+    return local;
+}
+
+}  // namespace bundle::peer

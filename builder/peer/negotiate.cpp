@@ -1,0 +1,201 @@
+#include "peer/negotiate.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <thread>
+
+#include "core/atomic_file.h"
+#include "core/fd.h"
+#include "core/safe_fs.h"
+#include "node/state.h"
+#include "peer/local_state.h"
+#include "peer/private_dirs.h"
+
+namespace bundle::peer {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<long long> environment_number(const char* name) {
+    const char* text = std::getenv(name);
+    if (text == nullptr || *text == '\0')
+        return std::nullopt;
+    char* end = nullptr;
+    long long value = std::strtoll(text, &end, 10);
+    if (*end != '\0' || value < 0)
+        return std::nullopt;
+    return value;
+}
+
+bool marker_exists(const std::string& root) {
+    struct stat info {};
+    return ::lstat(force_init_marker(root).c_str(), &info) == 0;
+}
+
+// Sleeps `interval`, waking early for `stop`.
+void pause(std::chrono::milliseconds interval, const std::atomic<bool>* stop) {
+    Clock::time_point until = Clock::now() + interval;
+    while (Clock::now() < until) {
+        if (stop != nullptr && stop->load())
+            return;
+        std::this_thread::sleep_for(
+            std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(100)));
+    }
+}
+
+std::string duration_text(std::chrono::milliseconds duration) {
+    auto ms = duration.count();
+    return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+void log_answers(const std::vector<Answer>& answers, const LogSink& log) {
+    for (const Answer& answer : answers) log("peer " + describe(answer));
+}
+
+Result<Role> forced_init(const Decision& decision, const std::string& root, bool from_marker,
+                         const LogSink& log) {
+    log("WARNING: initialising a new cluster by force (--force-init, disaster recovery): the "
+        "other nodes did not agree. Every node that still holds the old cluster must be "
+        "reinstalled and join this one.");
+    if (from_marker && ::unlink(force_init_marker(root).c_str()) != 0 && errno != ENOENT)
+        return system_error(Code::io, force_init_marker(root),
+                            "cannot remove the force-init marker", errno);
+    Role role;
+    role.kind = Role::Kind::init;
+    role.forced = true;
+    role.reason = decision.reason;
+    return role;
+}
+
+}  // namespace
+
+NegotiateOptions negotiate_options_from_environment() {
+    NegotiateOptions options;
+    if (auto ms = environment_number("BUNDLE_PEER_POLL_MS"))
+        options.poll_interval = std::chrono::milliseconds(*ms);
+    if (auto s = environment_number("BUNDLE_PEER_TIMEOUT_S"))
+        options.timeout = std::chrono::seconds(*s);
+    return options;
+}
+
+std::string force_init_marker(const std::string& root) {
+    return node::StateDir(root).dir + "/force-init";
+}
+
+Status write_force_init_marker(const std::string& root) {
+    BUNDLE_TRY(make_private_dirs(node::StateDir(root).dir));
+    return write_file_atomically(force_init_marker(root),
+                                 "written by `bundle node bootstrap --force-init` at " +
+                                     node::utc_now() +
+                                     ": the next negotiation initialises a new cluster\n",
+                                 0600);
+}
+
+Result<bool> clear_k3s_database(const std::string& root) {
+    node::StateDir dir(root);
+    std::string server = dir.under_root("/var/lib/rancher/k3s/server");
+    UniqueFd parent(::open(server.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!parent.valid()) {
+        if (errno == ENOENT)
+            return false;
+        return system_error(Code::io, server, "cannot open", errno);
+    }
+    struct stat info {};
+    if (::fstatat(parent.get(), "db", &info, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT)
+            return false;
+        return system_error(Code::io, server + "/db", "cannot inspect", errno);
+    }
+    BUNDLE_TRY(remove_tree_at(parent.get(), "db", server + "/db"));
+    return true;
+}
+
+Result<Decision> decide_once(const node::NodeConfig& config, bool force_init,
+                             PeerTransport& transport, const LogSink& log) {
+    std::vector<Answer> answers = transport.ask_all(config);
+    log_answers(answers, log);
+    return decide(config, answers, force_init);
+}
+
+Result<Role> negotiate_role(const node::NodeConfig& config, const NegotiateOptions& options,
+                            const LogSink& log) {
+    auto transport = http_transport(options.client);
+    return negotiate_role(config, options, log, *transport);
+}
+
+Result<Role> negotiate_role(const node::NodeConfig& config, const NegotiateOptions& options,
+                            const LogSink& log, PeerTransport& transport) {
+    if (options.runner != nullptr && k3s_healthy(*options.runner))
+        return Error{
+            Code::usage, config.self,
+            "K3s on this node answers healthy: it is a cluster member already, there is no role to "
+            "negotiate"};
+    bool from_marker = !options.force_init && marker_exists(options.root);
+    bool force = options.force_init || from_marker;
+    if (from_marker)
+        log("found " + force_init_marker(options.root) + ": initialisation is forced");
+
+    Clock::time_point started = Clock::now();
+    for (unsigned round = 1;; ++round) {
+        // Each peer's answer is logged when the round decides; a waiting round logs its reason,
+        // which names every peer that holds the decision up.
+        std::vector<Answer> answers = transport.ask_all(config);
+        auto decision = decide(config, answers, force);
+        if (!decision) {
+            log_answers(answers, log);
+            return std::move(decision).error();
+        }
+        if (decision->kind != Decision::Kind::wait)
+            log_answers(answers, log);
+
+        if (decision->kind == Decision::Kind::init) {
+            if (force)
+                return forced_init(*decision, options.root, from_marker, log);
+            log("decision: initialise the cluster: " + decision->reason);
+            return Role{Role::Kind::init, "", "", false, decision->reason};
+        }
+        if (decision->kind == Decision::Kind::join) {
+            log("decision: join through " + decision->join_node + " (" + decision->join_address +
+                "): " + decision->reason);
+            const node::Peer* member = nullptr;
+            for (const node::Peer& peer : config.nodes)
+                if (peer.name == decision->join_node)
+                    member = &peer;
+            auto removed = transport.remove_member(config, *member, config.self);
+            if (removed) {
+                log(decision->join_node + " on a stale member of " + config.self + ": " +
+                    removed->detail);
+                if (options.clear_database) {
+                    auto cleared = clear_k3s_database(options.root);
+                    if (!cleared)
+                        return std::move(cleared).error();
+                    if (*cleared)
+                        log("deleted this node's old K3s database, which K3s would refuse to "
+                            "rejoin with");
+                }
+                return Role{Role::Kind::join, decision->join_node, decision->join_address, false,
+                            decision->reason};
+            }
+            log("waiting (round " + std::to_string(round) + "): " + decision->join_node +
+                " did not remove the stale member of " + config.self + ": " +
+                removed.error().describe());
+        } else {
+            log("waiting (round " + std::to_string(round) + "): " + decision->reason);
+        }
+
+        if (options.stop != nullptr && options.stop->load())
+            return Error{Code::usage, config.self, "interrupted while waiting for the peers"};
+        if (options.timeout.count() > 0 && Clock::now() - started >= options.timeout)
+            return Error{Code::network, config.self,
+                         "no role after " + duration_text(options.timeout) +
+                             " of asking the peers; last: " + decision->reason};
+        pause(options.poll_interval, options.stop);
+    }
+}
+
+}  // namespace bundle::peer

@@ -1,0 +1,268 @@
+#!/bin/sh
+# `bundle node install` run whole against a temporary root (--root) with recording stand-ins for
+# systemctl, networkctl, nft, sysctl, sshd, timedatectl and k3s first in PATH: a real bundle
+# built by `bundle build --cluster` (stand-ins for the K3s binary, its install.sh, images, the
+# Cilium chart and Argo CD's manifest; the real payload and the real node agent inside), the
+# node's files written from its real user-data, and its two peers answering as real
+# `bundle node serve` processes on 127.0.0.2 and 127.0.0.3 (fresh: no cluster, so node-1
+# initialises). Checks: every file where K3s expects it, every command in order, a rerun that
+# does nothing, status --json, a second concurrent install refused, a failing payload script
+# named and resumed after, a foreign bundle and an older bundle refused, and installs killed at
+# random points then rerun to the same end state.
+# Usage: install_test.sh BUNDLE_BINARY [REPOSITORY_ROOT]
+set -u
+agent=$(realpath "$1")
+repo=$(cd "${2:-$(dirname "$0")/../..}" && pwd)
+test_name=node-install
+# shellcheck source=tests/payload/common.sh
+. "$repo/tests/payload/common.sh"
+# shellcheck disable=SC1091 # checked on its own
+. "$repo/tests/cli/servers.sh"
+pids=""
+trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# --- the cluster, the bundle and node-1's files ----------------------------------------------
+"$agent" init --dir site >/dev/null || exit 1
+cat >site/cluster.yaml <<YAML
+apiVersion: bundle/v1
+kind: Cluster
+name: prod
+mesh: {agent_port: $port}
+nodes:
+  - {name: node-1, public_ipv4: 203.0.113.10, mesh_ipv4: 10.6.0.1}
+  - {name: node-2, public_ipv4: 203.0.113.11, mesh_ipv4: 10.6.0.2}
+  - {name: node-3, public_ipv4: 203.0.113.12, mesh_ipv4: 10.6.0.3}
+ssh_authorized_keys:
+  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop
+tls_names: [k8s.example.org]
+gitops: {repository: "https://git.example.org/ops/cluster.git", revision: main, path: clusters/prod}
+bundle_sources:
+  - http://127.0.0.1:9/{file}
+YAML
+mkdir -p img/files
+cp -r "$repo/payload" img/payload
+# The node agent inside the bundle is a stand-in (the sanitized build is hundreds of MB): the
+# install under test is $agent itself, which copies the bundle's bin/bundle into place.
+printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >img/files/agent
+# Stand-ins, not K3s: files named like the real ones.
+printf 'stand-in k3s binary\n' >img/files/k3s
+printf 'stand-in air-gap images\n' >img/files/airgap.tar.zst
+printf 'stand-in chart\n' >img/files/cilium.tgz
+cat >img/files/install.sh <<'SH'
+#!/bin/sh
+# A stand-in for K3s's install.sh, not the real one: records its call, writes the unit the real
+# one writes, and marks K3s as running for the k3s stand-in.
+echo "install.sh $*" >>"$CALLS"
+mkdir -p "$BUNDLE_ROOT/etc/systemd/system"
+echo "[Service]" >"$BUNDLE_ROOT/etc/systemd/system/k3s.service"
+: >"$STATE/k3s-active"
+SH
+cat >img/files/install.yaml <<'YAML'
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: argocd-server
+spec:
+  replicas: 1
+YAML
+image() {
+  cat <<YAML
+apiVersion: bundle/v1
+kind: Image
+name: site
+version: $1
+arch: amd64
+artifacts:
+  - {name: k3s, path: files/k3s, dest: k3s/k3s, mode: "0755"}
+  - {name: k3s-airgap-images, path: files/airgap.tar.zst, dest: k3s/images/k3s-airgap-images-amd64.tar.zst}
+  - {name: k3s-install, path: files/install.sh, dest: k3s/install.sh, mode: "0755"}
+  - {name: cilium, path: files/cilium.tgz, dest: charts/cilium-1.18.14.tgz}
+  - {name: argocd-install, path: files/install.yaml, dest: manifests/argocd/install.yaml}
+  - {name: node-agent, path: files/agent, dest: bin/bundle, mode: "0755"}
+payload: payload/
+YAML
+}
+image 3 >img/site.yaml
+image 2 >img/old.yaml
+export SOURCE_DATE_EPOCH=1700000000
+expect 0 "build the node's bundle" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
+expect 0 "build an older one" "$agent" build --image img/old.yaml --cluster site/cluster.yaml --out old --quiet
+b=$work/dist/site-3.bundle
+
+# node_files NAME ROOT [USER_DATA]: the node's files from its user-data, under ROOT, with the mesh
+# addresses moved to loopback (127.0.0.N) so that the peers can be real processes here; a root
+# with the files a stock image has that the hardening scripts read.
+node_files() {
+  python3 "$repo/tests/node/apply_user_data.py" "${3:-dist/cloud-init/$1.yaml}" "$2" || exit 1
+  sed -i 's/mesh_ipv4: 10\.6\.0\./mesh_ipv4: 127.0.0./' "$2/etc/bundle/node.yaml"
+  mkdir -p "$2/etc/ssh"
+  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
+  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
+  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
+}
+
+# Stand-ins for the system's commands, not the real ones: each appends "NAME ARGS" to the calls
+# log. k3s answers /readyz once the stand-in install.sh ran; nft fails when $STATE/nft-fails
+# exists; systemctl is-active says no.
+cat >"$bin/standin" <<'SH'
+#!/bin/sh
+name=${0##*/}
+echo "$name $*" >>"$CALLS"
+case $name in
+  nft) [ ! -e "$STATE/nft-fails" ] || { echo "nft: stand-in failure" >&2; exit 3; } ;;
+  systemctl) [ "$1" != is-active ] ;;
+  k3s) case "$*" in *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;; esac ;;
+  timedatectl) [ "$1" = show ] && echo yes ;;
+esac
+exit 0
+SH
+chmod +x "$bin/standin"
+for name in systemctl networkctl nft sysctl sshd timedatectl k3s; do ln -s standin "$bin/$name"; done
+PATH=$bin:$PATH
+CALLS=$calls STATE=$state
+BUNDLE_PEER_POLL_MS=100  # the bootstrap protocol asks the peers every 100 ms, not every 5 s
+export PATH CALLS STATE BUNDLE_PEER_POLL_MS
+
+# --- the peers: real agents, fresh --------------------------------------------------------------
+for n in 2 3; do
+  node_files "node-$n" "$work/peer$n"
+  "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" \
+    >"$work/serve$n.log" 2>&1 &
+  pids="$pids $!"
+done
+for n in 2 3; do
+  i=0
+  until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+done
+
+install_node() { # install_node ROOT [ARGS...]
+  r=$1
+  shift
+  "$agent" node install --config "$r/etc/bundle/node.yaml" --root "$r" --poll-ms 50 --ready-timeout 10 -j 2 "$@"
+}
+
+# --- a whole install ----------------------------------------------------------------------------
+node_files node-1 "$root"
+mark
+expect 0 "install node-1" install_node "$root" --bundle "$b"
+new_calls
+cp new_calls.txt first_calls.txt
+for path in /var/lib/bundle/bundles/site-3.bundle /usr/local/bin/bundle /usr/local/bin/k3s \
+  /var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst \
+  /var/lib/rancher/k3s/server/static/charts/cilium-1.18.14.tgz /etc/rancher/k3s/config.yaml \
+  /etc/rancher/k3s/cluster-token /var/lib/rancher/k3s/server/manifests/bundle-cilium.yaml \
+  /var/lib/rancher/k3s/server/manifests/bundle-argocd.yaml \
+  /var/lib/rancher/k3s/server/manifests/bundle-gitops-root.yaml \
+  /var/lib/rancher/k3s/server/manifests/bundle-priorityclasses.yaml \
+  /etc/ssh/sshd_config.d/50-bundle.conf /etc/nftables.d/bundle.nft /etc/sysctl.d/90-bundle.conf \
+  /etc/systemd/journald.conf.d/50-bundle.conf /etc/systemd/system/bundle-node.service \
+  /etc/systemd/system/k3s.service; do
+  if [ -f "$root$path" ]; then ok "installed: $path"; else not_ok "missing: $path"; fi
+done
+if cmp -s "$root/usr/local/bin/bundle" img/files/agent; then ok "the node agent is the bundle's"; else not_ok "the node agent differs"; fi
+if [ "$(readlink "$root/var/lib/bundle/current")" = "releases/3-$(sha256sum "$b" | cut -c1-12)" ]; then
+  ok "current points at the release"
+else not_ok "current: $(readlink "$root/var/lib/bundle/current")"; fi
+has "$root/etc/rancher/k3s/config.yaml" "cluster-init: true" "node-1 initialises: every peer said no cluster"
+has "$root/etc/rancher/k3s/config.yaml" "node-ip: 127.0.0.1" "K3s on the mesh address"
+has "$root/var/lib/rancher/k3s/server/manifests/bundle-gitops-root.yaml" "clusters/prod" "the GitOps root app of node.yaml"
+# The order: harden (sysctl, nft) -> mesh (networkd, the agent's unit) -> k3s (install.sh, /readyz) -> health
+order=$(grep -E '^(sshd -t|nft -f|sysctl --system|systemctl enable --now systemd-networkd.service|systemctl restart bundle-node.service|install.sh|k3s kubectl wait|k3s kubectl -n argocd)' first_calls.txt | cut -d' ' -f1-3 | uniq | tr '\n' '|')
+want='sshd -t -f|nft -f '"$root"'/etc/nftables.d/bundle.nft|sysctl --system|systemctl enable --now|systemctl restart bundle-node.service|install.sh |k3s kubectl wait|k3s kubectl -n|'
+if [ "$order" = "$want" ]; then ok "commands in phase order"; else not_ok "command order: $order"; fi
+has "$root/var/lib/bundle/journal.log" "health done" "the journal records each phase"
+has err.txt "bundle node: harden: | changed /etc/nftables.d/bundle.nft" "script output on stderr under the phase's name"
+token=$(cat site/secrets/k3s-token)
+if grep -qF -- "$token" err.txt out.txt "$root/var/lib/bundle/journal.log" "$calls"; then not_ok "the token leaked"; else ok "the token is in no log and no argv"; fi
+
+mark
+expect 0 "install again" install_node "$root" --bundle "$b"
+new_calls
+if [ -s new_calls.txt ]; then not_ok "the rerun ran commands"; sed 's/^/#   /' new_calls.txt; else ok "the rerun runs nothing"; fi
+stderr_has "health: done before" "the rerun says each phase was done"
+
+expect 0 "status --json" "$agent" node status --json --config "$root/etc/bundle/node.yaml" --root "$root"
+if python3 -c 'import json,sys; d=json.load(open("out.txt")); sys.exit(0 if d["installed"]["version"]==3 and d["role"]=="init" and len(d["phases_done"])==7 and d["checks"]["k3s-ready"]["ok"] else 1)'; then
+  ok "status: installed 3, initialised, 7 phases, K3s ready"
+else not_ok "status --json"; sed 's/^/#   /' out.txt; fi
+expect 0 "status" "$agent" node status --config "$root/etc/bundle/node.yaml" --root "$root"
+has out.txt "role:      initialised the cluster" "status says how the node entered the cluster"
+
+# --- refusals -----------------------------------------------------------------------------------
+flock -n "$root/var/lib/bundle/install.lock" sleep 3 &
+holder=$!
+sleep 0.3
+expect 16 "a second install while one runs" install_node "$root" --bundle "$b"
+stderr_has "another \`bundle node install\` is running" "it says another install runs"
+wait "$holder"
+
+node_files node-1 old-node "old/cloud-init/node-1.yaml"
+expect 15 "an older bundle is refused" "$agent" node install --config old-node/etc/bundle/node.yaml --root "$root" --bundle old/site-2.bundle
+stderr_has "version 3 is installed" "it names the installed version"
+if [ "$(readlink "$root/var/lib/bundle/current")" = "releases/3-$(sha256sum "$b" | cut -c1-12)" ]; then
+  ok "after the refusal the node still runs version 3"
+else not_ok "current changed"; fi
+
+node_files node-1 "$work/foreign"
+expect 11 "a bundle that node.yaml does not name" install_node "$work/foreign" --bundle old/site-2.bundle
+stderr_has "is not the bundle node.yaml names" "it says which"
+if [ ! -e "$work/foreign/var/lib/bundle/bundles/site-3.bundle" ]; then ok "nothing was installed"; else not_ok "a bundle was kept"; fi
+
+chmod 644 "$work/foreign/etc/bundle/node.yaml"
+expect 3 "a node.yaml others can read" install_node "$work/foreign" --bundle "$b"
+stderr_has "mode 0644" "it names the mode"
+chmod 600 "$work/foreign/etc/bundle/node.yaml"
+
+# --- a payload script fails, then the rerun resumes ------------------------------------------
+node_files node-1 "$work/fails"
+: >"$state/nft-fails"
+expect 17 "install with a failing firewall script" install_node "$work/fails" --bundle "$b"
+stderr_has "payload/harden/20-firewall.sh: exited with status" "the failing script is named with its status"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["phase"]=="harden" and "20-firewall" in d["last_error"] and d["phases_done"]==["obtain","extract"] else 1)' "$work/fails/var/lib/bundle/state.json"; then
+  ok "the state says where it stopped and why"
+else not_ok "state after the failure"; sed 's/^/#   /' "$work/fails/var/lib/bundle/state.json"; fi
+rm "$state/nft-fails"
+expect 0 "the rerun completes" install_node "$work/fails"
+stderr_has "extract: done before" "it resumes after the phases done"
+
+# --- killed at random points, then rerun --------------------------------------------------------
+# tree ROOT: every file and link under ROOT but the journal and the lock, with its mode and digest;
+# state.json without its time.
+tree() {
+  (cd "$1" && find . \( -type f -o -type l \) ! -path ./var/lib/bundle/journal.log ! -path ./var/lib/bundle/install.lock \
+    ! -path ./var/lib/bundle/state.json -printf '%p %m %l\n' | sort | while read -r p m l; do
+    if [ -f "$p" ] && [ ! -L "$p" ]; then echo "$p $m $(sha256sum <"$p" | cut -c1-16)"; else echo "$p -> $l"; fi
+  done
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("updated"); print(json.dumps(d, sort_keys=True))' var/lib/bundle/state.json)
+}
+tree "$root" >reference.txt
+kills=0
+i=0
+for delay in 0.03 0.1 0.2 0.3 0.45 0.6 0.8 1.0; do
+  i=$((i + 1))
+  r=$work/kill$i
+  node_files node-1 "$r"
+  rm -f "$state/k3s-active"
+  (exec "$agent" node install --config "$r/etc/bundle/node.yaml" --root "$r" --poll-ms 50 --ready-timeout 10 -j 2 \
+    --bundle "$b" >/dev/null 2>&1) &
+  p=$!
+  # A whole install takes about a second here: kill it at points spread over that second, give
+  # or take a few milliseconds.
+  sleep "$(python3 -c "import random; print(round($delay + random.uniform(0, 0.05), 3))")"
+  kill -9 "$p" 2>/dev/null && kills=$((kills + 1))
+  wait "$p" 2>/dev/null
+  phase=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["phase"] or "done")' "$r/var/lib/bundle/state.json" 2>/dev/null || echo before-state)
+  install_node "$r" --bundle "$b" >out.txt 2>err.txt
+  status=$?
+  tree "$r" >got.txt
+  if [ "$status" -eq 0 ] && diff reference.txt got.txt >diff.txt; then ok "killed in $phase, rerun: the same end state"; else
+    not_ok "killed in $phase, rerun (exit $status)"
+    sed 's/^/#   /' diff.txt err.txt | tail -20
+  fi
+done
+echo "# $kills of $i installs were killed before they ended"
+
+finish
