@@ -24,103 +24,31 @@ trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # --- the cluster, the bundle and node-1's files ----------------------------------------------
-"$agent" init --dir site >/dev/null || exit 1
-cat >site/cluster.yaml <<YAML
-apiVersion: bundle/v1
-kind: Cluster
-name: prod
-mesh: {agent_port: $port}
-nodes:
-  - {name: node-1, public_ipv4: 203.0.113.10, mesh_ipv4: 10.6.0.1}
-  - {name: node-2, public_ipv4: 203.0.113.11, mesh_ipv4: 10.6.0.2}
-  - {name: node-3, public_ipv4: 203.0.113.12, mesh_ipv4: 10.6.0.3}
-ssh_authorized_keys:
-  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop
-tls_names: [k8s.example.org]
-gitops: {repository: "https://git.example.org/ops/cluster.git", revision: main, path: clusters/prod}
-bundle_sources:
-  - http://127.0.0.1:9/{file}
-YAML
-mkdir -p img/files
-cp -r "$repo/payload" img/payload
+# shellcheck source=tests/node/site.sh
+. "$repo/tests/node/site.sh"
+stand_in_cluster "$agent" "$port" || exit 1
 # The node agent inside the bundle is a stand-in (the sanitized build is hundreds of MB): the
 # install under test is $agent itself, which copies the bundle's bin/bundle into place.
-printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >img/files/agent
-# Stand-ins, not K3s: files named like the real ones.
-printf 'stand-in k3s binary\n' >img/files/k3s
-printf 'stand-in air-gap images\n' >img/files/airgap.tar.zst
-printf 'stand-in chart\n' >img/files/cilium.tgz
-cat >img/files/install.sh <<'SH'
-#!/bin/sh
-# A stand-in for K3s's install.sh, not the real one: records its call, writes the unit the real
-# one writes, and marks K3s as running for the k3s stand-in.
-echo "install.sh $*" >>"$CALLS"
-mkdir -p "$BUNDLE_ROOT/etc/systemd/system"
-echo "[Service]" >"$BUNDLE_ROOT/etc/systemd/system/k3s.service"
-: >"$STATE/k3s-active"
-SH
-cat >img/files/install.yaml <<'YAML'
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: argocd-server
-spec:
-  replicas: 1
-YAML
-image() {
-  cat <<YAML
-apiVersion: bundle/v1
-kind: Image
-name: site
-version: $1
-arch: amd64
-artifacts:
-  - {name: k3s, path: files/k3s, dest: k3s/k3s, mode: "0755"}
-  - {name: k3s-airgap-images, path: files/airgap.tar.zst, dest: k3s/images/k3s-airgap-images-amd64.tar.zst}
-  - {name: k3s-install, path: files/install.sh, dest: k3s/install.sh, mode: "0755"}
-  - {name: cilium, path: files/cilium.tgz, dest: charts/cilium-1.18.14.tgz}
-  - {name: argocd-install, path: files/install.yaml, dest: manifests/argocd/install.yaml}
-  - {name: node-agent, path: files/agent, dest: bin/bundle, mode: "0755"}
-payload: payload/
-YAML
-}
-image 3 >img/site.yaml
-image 2 >img/old.yaml
+printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
+stand_in_image_files "$repo" stand-in-agent
+stand_in_image 3 >img/site.yaml
+stand_in_image 2 >img/old.yaml
 export SOURCE_DATE_EPOCH=1700000000
 expect 0 "build the node's bundle" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
 expect 0 "build an older one" "$agent" build --image img/old.yaml --cluster site/cluster.yaml --out old --quiet
 b=$work/dist/site-3.bundle
 
-# node_files NAME ROOT [USER_DATA]: the node's files from its user-data, under ROOT, with the mesh
-# addresses moved to loopback (127.0.0.N) so that the peers can be real processes here; a root
-# with the files a stock image has that the hardening scripts read.
-node_files() {
-  python3 "$repo/tests/node/apply_user_data.py" "${3:-dist/cloud-init/$1.yaml}" "$2" || exit 1
-  sed -i 's/mesh_ipv4: 10\.6\.0\./mesh_ipv4: 127.0.0./' "$2/etc/bundle/node.yaml"
+# node_root NAME ROOT [USER_DATA]: the node's files under ROOT (mesh on loopback), and the files
+# of a stock image that the hardening scripts read.
+node_root() {
+  node_files "$repo" "${3:-dist/cloud-init/$1.yaml}" "$2" || exit 1
   mkdir -p "$2/etc/ssh"
   printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
   printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
   printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
 }
 
-# Stand-ins for the system's commands, not the real ones: each appends "NAME ARGS" to the calls
-# log. k3s answers /readyz once the stand-in install.sh ran; nft fails when $STATE/nft-fails
-# exists; systemctl is-active says no.
-cat >"$bin/standin" <<'SH'
-#!/bin/sh
-name=${0##*/}
-echo "$name $*" >>"$CALLS"
-case $name in
-  nft) [ ! -e "$STATE/nft-fails" ] || { echo "nft: stand-in failure" >&2; exit 3; } ;;
-  systemctl) [ "$1" != is-active ] ;;
-  k3s) case "$*" in *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;; esac ;;
-  timedatectl) [ "$1" = show ] && echo yes ;;
-esac
-exit 0
-SH
-chmod +x "$bin/standin"
-for name in systemctl networkctl nft sysctl sshd timedatectl k3s; do ln -s standin "$bin/$name"; done
+stand_in_commands "$bin"
 PATH=$bin:$PATH
 CALLS=$calls STATE=$state
 BUNDLE_PEER_POLL_MS=100  # the bootstrap protocol asks the peers every 100 ms, not every 5 s
@@ -128,7 +56,7 @@ export PATH CALLS STATE BUNDLE_PEER_POLL_MS
 
 # --- the peers: real agents, fresh --------------------------------------------------------------
 for n in 2 3; do
-  node_files "node-$n" "$work/peer$n"
+  node_root "node-$n" "$work/peer$n"
   "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" \
     >"$work/serve$n.log" 2>&1 &
   pids="$pids $!"
@@ -145,7 +73,7 @@ install_node() { # install_node ROOT [ARGS...]
 }
 
 # --- a whole install ----------------------------------------------------------------------------
-node_files node-1 "$root"
+node_root node-1 "$root"
 mark
 expect 0 "install node-1" install_node "$root" --bundle "$b"
 new_calls
@@ -162,7 +90,7 @@ for path in /var/lib/bundle/bundles/site-3.bundle /usr/local/bin/bundle /usr/loc
   /etc/systemd/system/k3s.service; do
   if [ -f "$root$path" ]; then ok "installed: $path"; else not_ok "missing: $path"; fi
 done
-if cmp -s "$root/usr/local/bin/bundle" img/files/agent; then ok "the node agent is the bundle's"; else not_ok "the node agent differs"; fi
+if cmp -s "$root/usr/local/bin/bundle" stand-in-agent; then ok "the node agent is the bundle's"; else not_ok "the node agent differs"; fi
 if [ "$(readlink "$root/var/lib/bundle/current")" = "releases/3-$(sha256sum "$b" | cut -c1-12)" ]; then
   ok "current points at the release"
 else not_ok "current: $(readlink "$root/var/lib/bundle/current")"; fi
@@ -199,14 +127,14 @@ expect 16 "a second install while one runs" install_node "$root" --bundle "$b"
 stderr_has "another \`bundle node install\` is running" "it says another install runs"
 wait "$holder"
 
-node_files node-1 old-node "old/cloud-init/node-1.yaml"
+node_root node-1 old-node "old/cloud-init/node-1.yaml"
 expect 15 "an older bundle is refused" "$agent" node install --config old-node/etc/bundle/node.yaml --root "$root" --bundle old/site-2.bundle
 stderr_has "version 3 is installed" "it names the installed version"
 if [ "$(readlink "$root/var/lib/bundle/current")" = "releases/3-$(sha256sum "$b" | cut -c1-12)" ]; then
   ok "after the refusal the node still runs version 3"
 else not_ok "current changed"; fi
 
-node_files node-1 "$work/foreign"
+node_root node-1 "$work/foreign"
 expect 11 "a bundle that node.yaml does not name" install_node "$work/foreign" --bundle old/site-2.bundle
 stderr_has "is not the bundle node.yaml names" "it says which"
 if [ ! -e "$work/foreign/var/lib/bundle/bundles/site-3.bundle" ]; then ok "nothing was installed"; else not_ok "a bundle was kept"; fi
@@ -217,7 +145,7 @@ stderr_has "mode 0644" "it names the mode"
 chmod 600 "$work/foreign/etc/bundle/node.yaml"
 
 # --- a payload script fails, then the rerun resumes ------------------------------------------
-node_files node-1 "$work/fails"
+node_root node-1 "$work/fails"
 : >"$state/nft-fails"
 expect 17 "install with a failing firewall script" install_node "$work/fails" --bundle "$b"
 stderr_has "payload/harden/20-firewall.sh: exited with status" "the failing script is named with its status"
@@ -244,7 +172,7 @@ i=0
 for delay in 0.03 0.1 0.2 0.3 0.45 0.6 0.8 1.0; do
   i=$((i + 1))
   r=$work/kill$i
-  node_files node-1 "$r"
+  node_root node-1 "$r"
   rm -f "$state/k3s-active"
   (exec "$agent" node install --config "$r/etc/bundle/node.yaml" --root "$r" --poll-ms 50 --ready-timeout 10 -j 2 \
     --bundle "$b" >/dev/null 2>&1) &

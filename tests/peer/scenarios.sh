@@ -77,7 +77,7 @@ fi
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 # --- stand-ins: K3s, and the system's commands ------------------------------------------------
-mkdir -p "$WORK/bin" "$WORK/image/files"
+mkdir -p "$WORK/bin"
 cp "$HERE/k3s-standin" "$WORK/bin/k3s"
 cat >"$WORK/bin/standin" <<'SH'
 #!/bin/sh
@@ -94,29 +94,13 @@ for name in systemctl networkctl nft sysctl sshd timedatectl; do ln -s standin "
 # --- the cluster and its bundle: the real build, stand-ins for K3s's files --------------------
 (
   cd "$WORK"
-  "$BUNDLE" init --dir site >/dev/null
-  cat >site/cluster.yaml <<YAML
-apiVersion: bundle/v1
-kind: Cluster
-name: scenario
-mesh: {agent_port: $PORT}
-nodes:
-  - {name: node-1, public_ipv4: 203.0.113.1, mesh_ipv4: 10.6.0.1}
-  - {name: node-2, public_ipv4: 203.0.113.2, mesh_ipv4: 10.6.0.2}
-  - {name: node-3, public_ipv4: 203.0.113.3, mesh_ipv4: 10.6.0.3}
-ssh_authorized_keys:
-  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop
-tls_names: [k8s.example.org]
-bundle_sources:
-  - http://127.0.0.1:9/{file}
-YAML
-  cp -r "$REPO/payload" image/payload
-  printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >image/files/agent
-  printf 'stand-in k3s binary\n' >image/files/k3s
-  printf 'stand-in air-gap images\n' >image/files/airgap.tar.zst
-  printf 'stand-in chart\n' >image/files/cilium.tgz
-  printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: argocd-server}\n' >image/files/install.yaml
-  cat >image/files/install.sh <<'SH'
+  # shellcheck source=tests/node/site.sh
+  . "$REPO/tests/node/site.sh"
+  stand_in_cluster "$BUNDLE" "$PORT"
+  printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
+  stand_in_image_files "$REPO" stand-in-agent
+  # This scenario's own stand-in install.sh (not K3s's) replaces the one site.sh writes.
+  cat >img/files/install.sh <<'SH'
 #!/bin/sh
 # A stand-in for K3s's install.sh, not the real one: writes the unit the real one writes and
 # starts the K3s stand-in as config.yaml says (founding the cluster, or joining the server named).
@@ -130,25 +114,11 @@ else
   k3s server --server "$(sed -n 's/^server: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$config")"
 fi
 SH
-  cat >image/scenario.yaml <<'YAML'
-apiVersion: bundle/v1
-kind: Image
-name: scenario
-version: 1
-arch: amd64
-artifacts:
-  - {name: k3s, path: files/k3s, dest: k3s/k3s, mode: "0755"}
-  - {name: k3s-airgap-images, path: files/airgap.tar.zst, dest: k3s/images/k3s-airgap-images-amd64.tar.zst}
-  - {name: k3s-install, path: files/install.sh, dest: k3s/install.sh, mode: "0755"}
-  - {name: cilium, path: files/cilium.tgz, dest: charts/cilium-1.18.14.tgz}
-  - {name: argocd-install, path: files/install.yaml, dest: manifests/argocd/install.yaml}
-  - {name: node-agent, path: files/agent, dest: bin/bundle, mode: "0755"}
-payload: payload/
-YAML
-  SOURCE_DATE_EPOCH=1700000000 "$BUNDLE" build --image image/scenario.yaml --cluster site/cluster.yaml \
+  stand_in_image 1 >img/site.yaml
+  SOURCE_DATE_EPOCH=1700000000 "$BUNDLE" build --image img/site.yaml --cluster site/cluster.yaml \
     --out dist --quiet >/dev/null
 ) || { echo "scenarios.sh: could not build the scenario's bundle and user-data"; exit 1; }
-BUNDLE_FILE="$WORK/dist/scenario-1.bundle"
+BUNDLE_FILE="$WORK/dist/site-1.bundle"
 TOKEN=$(cat "$WORK/site/secrets/k3s-token")
 
 # write_config N [SERVICE_CIDR]: node-N's files from its user-data, under its root, as cloud-init
@@ -493,10 +463,10 @@ removed_rejoins() {  # follows replay: node-3 was removed but keeps its old data
 
 range_download() {  # from node-1's installed bundle, as a reinstalling peer's bootstrap.sh gets it
   name="bundle-range-from-peer"
-  installed="$(root_of 1)/var/lib/bundle/bundles/scenario-1.bundle"
+  installed="$(root_of 1)/var/lib/bundle/bundles/site-1.bundle"
   [ -f "$installed" ] || { fail "$name" "node-1 has no installed bundle"; return; }
   size=$(stat -c %s "$installed")
-  url="http://127.0.0.1:$PORT/bundle/scenario-1.bundle"
+  url="http://127.0.0.1:$PORT/bundle/site-1.bundle"
   curl -fsS -r 1000-1999 -o "$WORK/part" "$url"
   dd if="$installed" of="$WORK/expected" bs=1000 skip=1 count=1 2>/dev/null
   cmp -s "$WORK/part" "$WORK/expected" || { fail "$name" "bytes 1000-1999 differ"; return; }

@@ -222,56 +222,12 @@ has_command() { "$bundle" "$@" --help 2>&1 | grep -q "Usage: .*$*"; }
 if ! has_command node install || ! has_command node serve; then
   skip "Debian 12: bundle node install --root" "this bundle lacks \`node install\` or \`node serve\` (the peers)"
 else
-  "$bundle" init --dir site >/dev/null
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  cat >site/cluster.yaml <<YAML
-apiVersion: bundle/v1
-kind: Cluster
-name: prod
-mesh: {agent_port: $port}
-nodes:
-  - {name: node-1, public_ipv4: 203.0.113.10, mesh_ipv4: 10.6.0.1}
-  - {name: node-2, public_ipv4: 203.0.113.11, mesh_ipv4: 10.6.0.2}
-  - {name: node-3, public_ipv4: 203.0.113.12, mesh_ipv4: 10.6.0.3}
-ssh_authorized_keys:
-  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop
-tls_names: [k8s.example.org]
-gitops: {repository: "https://git.example.org/ops/cluster.git", revision: main, path: clusters/prod}
-bundle_sources:
-  - http://127.0.0.1:9/{file}
-YAML
-  expect 0 "host: init a three-node cluster" "$bundle" init --dir site
-  mkdir -p img/files
-  cp -r "$src/payload" img/payload
-  cp "$bundle" img/files/agent
-  # Stand-ins, not K3s: files named like the real ones.
-  printf 'stand-in k3s binary\n' >img/files/k3s
-  printf 'stand-in air-gap images\n' >img/files/airgap.tar.zst
-  printf 'stand-in chart\n' >img/files/cilium.tgz
-  printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-server\n' >img/files/install.yaml
-  cat >img/files/install.sh <<'SH'
-#!/bin/sh
-# A stand-in for K3s's install.sh: records its call, writes the unit, marks K3s as running.
-echo "install.sh $*" >>"$CALLS"
-mkdir -p "$BUNDLE_ROOT/etc/systemd/system"
-echo "[Service]" >"$BUNDLE_ROOT/etc/systemd/system/k3s.service"
-: >"$STATE/k3s-active"
-SH
-  cat >img/site.yaml <<'YAML'
-apiVersion: bundle/v1
-kind: Image
-name: site
-version: 1
-arch: amd64
-artifacts:
-  - {name: k3s, path: files/k3s, dest: k3s/k3s, mode: "0755"}
-  - {name: k3s-airgap-images, path: files/airgap.tar.zst, dest: k3s/images/k3s-airgap-images-amd64.tar.zst}
-  - {name: k3s-install, path: files/install.sh, dest: k3s/install.sh, mode: "0755"}
-  - {name: cilium, path: files/cilium.tgz, dest: charts/cilium-1.18.14.tgz}
-  - {name: argocd-install, path: files/install.yaml, dest: manifests/argocd/install.yaml}
-  - {name: node-agent, path: files/agent, dest: bin/bundle, mode: "0755"}
-payload: payload/
-YAML
+  # shellcheck source=tests/node/site.sh
+  . "$src/tests/node/site.sh"
+  expect 0 "host: init a three-node cluster" stand_in_cluster "$bundle" "$port"
+  stand_in_image_files "$src" "$bundle"
+  stand_in_image 1 >img/site.yaml
   expect 0 "host: build with --cluster (user-data)" "$bundle" build --image img/site.yaml \
     --cluster site/cluster.yaml --out cluster-dist --quiet
   # Each node's files from its user-data, and those of a stock image the hardening scripts read
@@ -280,8 +236,7 @@ YAML
   for n in 1 2 3; do
     dir=$r
     [ "$n" -eq 1 ] || dir=$run/peer$n
-    python3 "$src/tests/node/apply_user_data.py" "cluster-dist/cloud-init/node-$n.yaml" "$dir" || not_ok "node-$n's files"
-    sed -i 's/mesh_ipv4: 10\.6\.0\./mesh_ipv4: 127.0.0./' "$dir/etc/bundle/node.yaml"
+    node_files "$src" "cluster-dist/cloud-init/node-$n.yaml" "$dir" || not_ok "node-$n's files"
   done
   mkdir -p "$r/etc/ssh"
   cp "$root/etc/os-release" "$root/etc/passwd" "$r/etc/"
@@ -297,19 +252,7 @@ YAML
   # Stand-ins for the system's commands, not the real ones: each appends "NAME ARGS" to the calls
   # log; k3s answers /readyz once the stand-in install.sh ran; systemctl is-active says no.
   mkdir "$in_root_dir/bin" "$in_root_dir/state"
-  cat >"$in_root_dir/bin/standin" <<'SH'
-#!/bin/sh
-name=${0##*/}
-echo "$name $*" >>"$CALLS"
-case $name in
-  systemctl) [ "$1" != is-active ] ;;
-  k3s) case "$*" in *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;; esac ;;
-  timedatectl) [ "$1" = show ] && echo yes ;;
-esac
-exit 0
-SH
-  chmod +x "$in_root_dir/bin/standin"
-  for name in systemctl networkctl nft sysctl sshd timedatectl k3s; do ln -s standin "$in_root_dir/bin/$name"; done
+  stand_in_commands "$in_root_dir/bin"
   expect 0 "Debian 12: bundle node install --root" chrooted \
     PATH="$in_root/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
     CALLS="$in_root/calls.log" STATE="$in_root/state" \

@@ -1,0 +1,94 @@
+# A cluster whose bundle holds STAND-INS for K3s's files, for the tests that run the node agent
+# whole (tests/node/install_test.sh, tests/portability/portability_test.sh); sourced, in the
+# test's work folder. The payload is the real one; K3s's binary, images, chart, Argo CD manifest
+# and install.sh are stand-ins named like the real files, and so are the system's commands.
+# shellcheck shell=sh
+
+# stand_in_cluster BUNDLE PORT: site/ with its secrets (`bundle init`) and a three-node
+# cluster.yaml whose node agents listen on PORT, with a GitOps root app.
+stand_in_cluster() {
+  "$1" init --dir site >/dev/null || return 1
+  cat >site/cluster.yaml <<YAML
+apiVersion: bundle/v1
+kind: Cluster
+name: prod
+mesh: {agent_port: $2}
+nodes:
+  - {name: node-1, public_ipv4: 203.0.113.10, mesh_ipv4: 10.6.0.1}
+  - {name: node-2, public_ipv4: 203.0.113.11, mesh_ipv4: 10.6.0.2}
+  - {name: node-3, public_ipv4: 203.0.113.12, mesh_ipv4: 10.6.0.3}
+ssh_authorized_keys:
+  - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl alice@laptop
+tls_names: [k8s.example.org]
+gitops: {repository: "https://git.example.org/ops/cluster.git", revision: main, path: clusters/prod}
+bundle_sources:
+  - http://127.0.0.1:9/{file}
+YAML
+}
+
+# stand_in_image_files REPOSITORY AGENT: img/payload (the repository's) and img/files: AGENT as
+# the bundle's bin/bundle, and stand-ins, not K3s, for the rest.
+stand_in_image_files() {
+  mkdir -p img/files
+  cp -r "$1/payload" img/payload
+  cp "$2" img/files/agent
+  printf 'stand-in k3s binary\n' >img/files/k3s
+  printf 'stand-in air-gap images\n' >img/files/airgap.tar.zst
+  printf 'stand-in chart\n' >img/files/cilium.tgz
+  printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-server\n' >img/files/install.yaml
+  cat >img/files/install.sh <<'SH'
+#!/bin/sh
+# A stand-in for K3s's install.sh, not the real one: records its call, writes the unit the real
+# one writes, and marks K3s as running for the k3s stand-in.
+echo "install.sh $*" >>"$CALLS"
+mkdir -p "$BUNDLE_ROOT/etc/systemd/system"
+echo "[Service]" >"$BUNDLE_ROOT/etc/systemd/system/k3s.service"
+: >"$STATE/k3s-active"
+SH
+}
+
+# stand_in_image VERSION: the image definition (on stdout) of img/files, named site.
+stand_in_image() {
+  cat <<YAML
+apiVersion: bundle/v1
+kind: Image
+name: site
+version: $1
+arch: amd64
+artifacts:
+  - {name: k3s, path: files/k3s, dest: k3s/k3s, mode: "0755"}
+  - {name: k3s-airgap-images, path: files/airgap.tar.zst, dest: k3s/images/k3s-airgap-images-amd64.tar.zst}
+  - {name: k3s-install, path: files/install.sh, dest: k3s/install.sh, mode: "0755"}
+  - {name: cilium, path: files/cilium.tgz, dest: charts/cilium-1.18.14.tgz}
+  - {name: argocd-install, path: files/install.yaml, dest: manifests/argocd/install.yaml}
+  - {name: node-agent, path: files/agent, dest: bin/bundle, mode: "0755"}
+payload: payload/
+YAML
+}
+
+# stand_in_commands DIR: stand-ins for the system's commands in DIR, not the real ones: each
+# appends "NAME ARGS" to $CALLS. k3s answers /readyz once the stand-in install.sh ran; nft fails
+# when $STATE/nft-fails exists; systemctl is-active says no; timedatectl says NTP is on.
+stand_in_commands() {
+  cat >"$1/standin" <<'SH'
+#!/bin/sh
+name=${0##*/}
+echo "$name $*" >>"$CALLS"
+case $name in
+  nft) [ ! -e "$STATE/nft-fails" ] || { echo "nft: stand-in failure" >&2; exit 3; } ;;
+  systemctl) [ "$1" != is-active ] ;;
+  k3s) case "$*" in *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;; esac ;;
+  timedatectl) [ "$1" = show ] && echo yes ;;
+esac
+exit 0
+SH
+  chmod +x "$1/standin"
+  for name in systemctl networkctl nft sysctl sshd timedatectl k3s; do ln -s standin "$1/$name"; done
+}
+
+# node_files REPOSITORY USER_DATA ROOT: the node's files from its user-data under ROOT, with the
+# mesh addresses moved to loopback (127.0.0.N) so that its peers can be real processes here.
+node_files() {
+  python3 "$1/tests/node/apply_user_data.py" "$2" "$3" || return 1
+  sed -i 's/mesh_ipv4: 10\.6\.0\./mesh_ipv4: 127.0.0./' "$3/etc/bundle/node.yaml"
+}
