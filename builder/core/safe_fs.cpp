@@ -73,6 +73,16 @@ Result<bool> directory_is_empty(int dir, const std::string& name) {
     return names->empty();
 }
 
+Status make_directories(const std::string& path, mode_t mode) {
+    for (std::size_t end = 1; end <= path.size(); ++end) {
+        if (end != path.size() && path[end] != '/') continue;
+        std::string partial = path.substr(0, end);
+        if (::mkdir(partial.c_str(), mode) != 0 && errno != EEXIST)
+            return system_error(Code::io, partial, "cannot create the directory", errno);
+    }
+    return {};
+}
+
 void remove_stale_temporaries(int dir, std::string_view prefix) {
     auto names = list_directory(dir, ".");
     if (!names) return;  // nothing to tidy is no reason to fail the real work

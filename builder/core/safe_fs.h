@@ -3,6 +3,8 @@
 // core and nothing it does can be redirected outside its target.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,10 @@ namespace bundle {
 // links (a link is removed, not its target). A missing `name` is not an error. `shown` is the
 // path that errors name (defaults to `name`).
 Status remove_tree_at(int dir, const std::string& name, const std::string& shown = {});
+
+// Creates the directory `path` and its missing parents, each new one with `mode`; existing ones
+// are left as they are. Errors name the directory that could not be made.
+Status make_directories(const std::string& path, mode_t mode);
 
 // True when the directory `name` in `dir` has no entries.
 Result<bool> directory_is_empty(int dir, const std::string& name);

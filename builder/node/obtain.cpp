@@ -50,11 +50,6 @@ Result<std::string> hash_file(const std::string& path, int copy_to = -1, const s
     return hash::to_hex(*digest);
 }
 
-Status make_dir(const std::string& path, mode_t mode) {
-    if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) return system_error(Code::io, path, "cannot create", errno);
-    return {};
-}
-
 // Points <dir>/current at releases/<name> with a new link renamed over the old one.
 Status switch_current(const Context& ctx, const std::string& name) {
     UniqueFd dir(::open(ctx.dir.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -82,8 +77,7 @@ Status install_agent(Context& ctx, const std::string& release) {
         return {};
     }
     std::string target_dir = ctx.under_root("/usr/local/bin");
-    for (const char* dir : {"/usr", "/usr/local", "/usr/local/bin"})
-        if (auto made = make_dir(ctx.under_root(dir), 0755); !made) return made;
+    if (auto made = make_directories(target_dir, 0755); !made) return made;
     auto file = AtomicFile::create(target_dir + "/bundle", 0755);
     if (!file) return std::move(file).error();
     auto hashed = hash_file(agent, file->fd(), file->path());
@@ -123,7 +117,7 @@ Status phase_obtain(Context& ctx) {
         return Error{Code::digest, ctx.options.bundle_path,
                      "is " + std::to_string(st.st_size) + " bytes, but node.yaml names a bundle of " +
                          std::to_string(want.size) + " bytes (" + want.file + ")"};
-    if (auto made = make_dir(ctx.dir.bundles(), 0755); !made) return made;
+    if (auto made = make_directories(ctx.dir.bundles(), 0755); !made) return made;
     auto file = AtomicFile::create(target, 0644);
     if (!file) return std::move(file).error();
     ctx.log.say("obtain", "copying " + ctx.options.bundle_path + " (" + std::to_string(want.size) + " bytes)");
@@ -146,7 +140,7 @@ Status phase_extract(Context& ctx) {
                      "is " + bundle->index.name + " version " + std::to_string(bundle->index.version) +
                          ", but node.yaml names " + ctx.config.bundle.image + " version " +
                          std::to_string(ctx.config.bundle.version)};
-    if (auto made = make_dir(ctx.dir.releases(), 0755); !made) return made;
+    if (auto made = make_directories(ctx.dir.releases(), 0755); !made) return made;
     std::string release = ctx.bundle_dir();
     ctx.log.say("extract", "verifying and extracting into " + release + " on " + std::to_string(ctx.options.jobs) + " threads");
     format::ExtractOptions extract{.jobs = ctx.options.jobs, .replace = true};

@@ -53,12 +53,7 @@ Result<bool> write_if_changed(const Context& ctx, const std::string& path, const
         old << in.rdbuf();
         if (old.str() == content) return false;
     }
-    std::string parent = full.substr(0, full.rfind('/'));
-    for (std::size_t at = ctx.dir.root.size() + 1; at <= parent.size(); ++at) {
-        if (at != parent.size() && parent[at] != '/') continue;
-        std::string part = parent.substr(0, at);
-        if (::mkdir(part.c_str(), 0755) != 0 && errno != EEXIST) return system_error(Code::io, part, "cannot create", errno);
-    }
+    if (auto made = make_directories(full.substr(0, full.rfind('/')), 0755); !made) return std::move(made).error();
     if (auto written = write_file_atomically(full, content, mode); !written) return std::move(written).error();
     return true;
 }

@@ -13,6 +13,7 @@
 
 #include "core/atomic_file.h"
 #include "core/fd.h"
+#include "core/safe_fs.h"
 
 namespace bundle::node {
 namespace {
@@ -24,24 +25,9 @@ std::string strip_slash(std::string root) {
     return root;
 }
 
-// Creates `path` and its missing parents with mode 0700 (the agent's own directories only).
-Status make_dirs(const std::string& path) {
-    std::string partial;
-    std::size_t from = 0;
-    while (from <= path.size()) {
-        auto slash = path.find('/', from);
-        partial = path.substr(0, slash == std::string::npos ? path.size() : slash);
-        from = slash == std::string::npos ? path.size() + 1 : slash + 1;
-        if (partial.empty()) continue;
-        if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST)
-            return system_error(Code::io, partial, "cannot create the directory", errno);
-    }
-    return {};
-}
-
 }  // namespace
 
-Status ensure_state_dir(const StateDir& dir) { return make_dirs(dir.dir); }
+Status ensure_state_dir(const StateDir& dir) { return make_directories(dir.dir, 0700); }
 
 StateDir::StateDir(std::string root_dir) : root(strip_slash(std::move(root_dir))), dir(root + "/var/lib/bundle") {}
 
@@ -92,7 +78,7 @@ Result<InstallState> read_state(const StateDir& dir) {
 }
 
 Status write_state(const StateDir& dir, InstallState state) {
-    if (auto made = make_dirs(dir.dir); !made) return made;
+    if (auto made = make_directories(dir.dir, 0700); !made) return made;
     state.updated = utc_now();
     json doc = {
         {"bundle", {{"file", state.bundle_file}, {"version", state.bundle_version}, {"sha256", state.bundle_sha256}}},
@@ -110,7 +96,7 @@ Status write_state(const StateDir& dir, InstallState state) {
 }
 
 Status append_journal(const StateDir& dir, const std::string& phase, const std::string& text) {
-    if (auto made = make_dirs(dir.dir); !made) return made;
+    if (auto made = make_directories(dir.dir, 0700); !made) return made;
     UniqueFd fd(::open(dir.journal().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd.valid()) return system_error(Code::io, dir.journal(), "cannot open the journal", errno);
     std::string line = utc_now() + " " + phase + " " + text + "\n";

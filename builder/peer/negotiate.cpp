@@ -14,7 +14,7 @@
 #include "core/safe_fs.h"
 #include "node/state.h"
 #include "peer/local_state.h"
-#include "peer/private_dirs.h"
+#include "node/state.h"
 
 namespace bundle::peer {
 namespace {
@@ -88,7 +88,7 @@ std::string force_init_marker(const std::string& root) {
 }
 
 Status write_force_init_marker(const std::string& root) {
-    BUNDLE_TRY(make_private_dirs(node::StateDir(root).dir));
+    BUNDLE_TRY(node::ensure_state_dir(node::StateDir(root)));
     return write_file_atomically(force_init_marker(root),
                                  "written by `bundle node bootstrap --force-init` at " +
                                      node::utc_now() +

@@ -9,7 +9,7 @@
 
 #include "peer/bundle_files.h"
 #include "peer/member_removal.h"
-#include "peer/private_dirs.h"
+#include "node/state.h"
 #include "peer/removal_auth.h"
 #include "peer/report_json.h"
 
@@ -162,7 +162,7 @@ HttpResponse AgentService::remove(const HttpRequest& request) {
 Status serve(const node::NodeConfig& config, const ServeOptions& options,
              node::CommandRunner& runner, const std::atomic<bool>& stop, const LogSink& log) {
     node::StateDir dir(options.root);
-    BUNDLE_TRY(make_private_dirs(dir.dir));
+    BUNDLE_TRY(node::ensure_state_dir(dir));
     auto service = AgentService::create(config, dir, runner, log);
     if (!service)
         return std::move(service).error();

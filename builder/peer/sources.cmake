@@ -4,7 +4,6 @@
 bundle_subsystem(peer
   peer/protocol.cpp peer/report_json.cpp peer/removal_auth.cpp peer/nonce_store.cpp
   peer/http_parse.cpp peer/http_server.cpp peer/byte_range.cpp peer/bundle_files.cpp
-  peer/local_state.cpp peer/member_removal.cpp peer/service.cpp peer/client.cpp peer/negotiate.cpp peer/role_decider.cpp
-  peer/private_dirs.cpp)
+  peer/local_state.cpp peer/member_removal.cpp peer/service.cpp peer/client.cpp peer/negotiate.cpp peer/role_decider.cpp)
 target_link_libraries(bundle_peer PUBLIC bundle_node bundle_fetch bundle_hash bundle_core OpenSSL::Crypto
   nlohmann_json::nlohmann_json)
