@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 
 #include "core/fd.h"
@@ -165,6 +166,19 @@ std::string describe(const Command& command) {
         out += '\'';
     }
     return out;
+}
+
+Command k3s_kubectl(std::vector<std::string> args) {
+    Command command{{"k3s", "kubectl"}, {}, {}, {}};
+    command.argv.insert(command.argv.end(), std::make_move_iterator(args.begin()), std::make_move_iterator(args.end()));
+    return command;
+}
+
+std::string last_line(std::string_view output) {
+    while (!output.empty() && (output.back() == '\n' || output.back() == '\r' || output.back() == ' '))
+        output.remove_suffix(1);
+    std::size_t newline = output.rfind('\n');
+    return std::string(newline == std::string_view::npos ? output : output.substr(newline + 1));
 }
 
 }  // namespace bundle::node

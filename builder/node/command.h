@@ -49,4 +49,11 @@ std::unique_ptr<CommandRunner> system_runner();
 // "systemctl enable --now x": the argv for messages, each word quoted when it needs to be.
 std::string describe(const Command& command);
 
+// `k3s kubectl ARGS...`: the agent asks K3s through K3s's own kubectl, which finds the server's
+// admin kubeconfig by itself, so no kubeconfig path is kept anywhere else.
+Command k3s_kubectl(std::vector<std::string> args);
+
+// The last line of a command's output with trailing blanks removed: what a check says in one line.
+std::string last_line(std::string_view output);
+
 }  // namespace bundle::node

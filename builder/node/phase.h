@@ -33,9 +33,9 @@ using Env = std::vector<std::pair<std::string, std::string>>;
 // Code::step_failed error naming the command and its status.
 Status run_step(Context& ctx, const std::string& phase, Command command);
 
-// Runs a command whose exit status is the answer (a check); its output is logged only on failure
-// with `verbose`. Gives false for a non-zero exit, an Error only when it could not run.
-Result<bool> check_step(Context& ctx, const std::string& phase, Command command);
+// Runs a command whose exit status is the answer (a check), its output kept, not logged. An Error
+// only when it could not run; a non-zero exit is an answer.
+Result<CommandResult> check_step(Context& ctx, const Command& command);
 
 // Runs the payload scripts `scripts` (paths relative to the extracted bundle) with `sh`, in
 // order, with `env` (BUNDLE_ROOT and BUNDLE_DIR added). The first failure stops, naming it.

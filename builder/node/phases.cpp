@@ -64,32 +64,29 @@ Status wait_for(Context& ctx, const std::string& phase, const std::string& what,
     auto deadline = std::chrono::steady_clock::now() + ctx.options.ready_timeout;
     auto next_note = std::chrono::steady_clock::now();
     for (;;) {
-        auto ok = check_step(ctx, phase, command);
-        if (!ok) return std::move(ok).error();
-        if (*ok) {
+        auto answer = check_step(ctx, command);
+        if (!answer) return std::move(answer).error();
+        if (answer->exit_code == 0) {
             ctx.log.say(phase, what + ": yes");
             return {};
         }
+        std::string said = last_line(answer->output);
+        said = said.empty() ? "exit status " + std::to_string(answer->exit_code) : said;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline)
             return Error{Code::step_failed, describe(command),
-                         "gave no for " + std::to_string(ctx.options.ready_timeout.count()) + " s: " + what +
+                         "gave no for " + std::to_string(ctx.options.ready_timeout.count()) + " s (last: " + said +
+                             "): " + what +
                              " did not happen; rerun `bundle node install` to wait again, and see `bundle node status`"};
         if (now >= next_note) {
-            ctx.log.say(phase, "waiting: " + what);
+            ctx.log.say(phase, "waiting: " + what + " (" + said + ")");
             next_note = now + std::chrono::seconds(30);
         }
         std::this_thread::sleep_for(ctx.options.poll_interval);
     }
 }
 
-Command kubectl(std::vector<std::string> args) {
-    Command command{{"k3s", "kubectl"}, {}, {}, {}};
-    command.argv.insert(command.argv.end(), args.begin(), args.end());
-    return command;
-}
-
-const Command kReadyz = kubectl({"get", "--raw=/readyz"});
+const Command kReadyz = k3s_kubectl({"get", "--raw=/readyz"});
 
 constexpr char kServeUnit[] =
     "# Written by bundle node install; edits are overwritten.\n"
@@ -152,9 +149,9 @@ Status phase_k3s(Context& ctx) {
         std::string db = ctx.under_root("/var/lib/rancher/k3s/server/db");
         if (!plan->init && exists(db)) {
             ctx.log.say("k3s", "clearing this node's old database " + db);
-            auto active = check_step(ctx, "k3s", {{"systemctl", "is-active", "--quiet", "k3s.service"}, {}, {}, {}});
+            auto active = check_step(ctx, {{"systemctl", "is-active", "--quiet", "k3s.service"}, {}, {}, {}});
             if (!active) return std::move(active).error();
-            if (*active)
+            if (active->exit_code == 0)
                 if (auto s = run_step(ctx, "k3s", {{"systemctl", "stop", "k3s.service"}, {}, {}, {}}); !s) return s;
             std::string parent = db.substr(0, db.rfind('/'));
             UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -191,15 +188,15 @@ Status phase_health(Context& ctx) {
     const std::string self = ctx.config.self;
     if (auto s = wait_for(ctx, "health", "K3s answers /readyz", kReadyz); !s) return s;
     if (auto s = wait_for(ctx, "health", "node " + self + " is Ready",
-                          kubectl({"wait", "--for=condition=Ready", "node/" + self, "--timeout=10s"}));
+                          k3s_kubectl({"wait", "--for=condition=Ready", "node/" + self, "--timeout=10s"}));
         !s)
         return s;
     if (auto s = wait_for(ctx, "health", "Cilium runs on every node",
-                          kubectl({"-n", "kube-system", "rollout", "status", "daemonset/cilium", "--timeout=10s"}));
+                          k3s_kubectl({"-n", "kube-system", "rollout", "status", "daemonset/cilium", "--timeout=10s"}));
         !s)
         return s;
     return wait_for(ctx, "health", "Argo CD serves",
-                    kubectl({"-n", "argocd", "rollout", "status", "deployment/argocd-server", "--timeout=10s"}));
+                    k3s_kubectl({"-n", "argocd", "rollout", "status", "deployment/argocd-server", "--timeout=10s"}));
 }
 
 }  // namespace bundle::node

@@ -12,13 +12,6 @@ using nlohmann::json;
 
 constexpr std::size_t kJournalTail = 10;
 
-std::string last_line(const std::string& text) {
-    std::string trimmed = text;
-    while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.pop_back();
-    auto nl = trimmed.rfind('\n');
-    return nl == std::string::npos ? trimmed : trimmed.substr(nl + 1);
-}
-
 Check run_check(CommandRunner& runner, std::string name, Command command) {
     Check check{std::move(name), false, {}};
     auto result = runner.run(command, {});
@@ -32,10 +25,10 @@ Check run_check(CommandRunner& runner, std::string name, Command command) {
     return check;
 }
 
+// Each question waits at most 5 s, so that status answers even while K3s does not.
 Command kubectl(std::vector<std::string> args) {
-    Command command{{"k3s", "kubectl", "--request-timeout=5s"}, {}, {}, {}};
-    command.argv.insert(command.argv.end(), args.begin(), args.end());
-    return command;
+    args.insert(args.begin(), "--request-timeout=5s");
+    return k3s_kubectl(std::move(args));
 }
 
 std::vector<std::string> journal_tail(const StateDir& dir) {

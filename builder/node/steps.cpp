@@ -17,12 +17,7 @@ Status run_step(Context& ctx, const std::string& phase, Command command) {
     return {};
 }
 
-Result<bool> check_step(Context& ctx, const std::string& phase, Command command) {
-    (void)phase;
-    auto result = ctx.runner.run(command, {});
-    if (!result) return std::move(result).error();
-    return result->exit_code == 0;
-}
+Result<CommandResult> check_step(Context& ctx, const Command& command) { return ctx.runner.run(command, {}); }
 
 Status run_scripts(Context& ctx, const std::string& phase, const std::vector<std::string>& scripts, Env env) {
     std::string bundle_dir = ctx.bundle_dir();

@@ -5,14 +5,6 @@
 namespace bundle::peer {
 namespace {
 
-std::string last_line(const std::string& output) {
-    std::string text = output;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
-        text.pop_back();
-    std::size_t newline = text.rfind('\n');
-    return newline == std::string::npos ? text : text.substr(newline + 1);
-}
-
 bool exists_no_follow(const std::string& path) {
     struct stat info {};
     return ::lstat(path.c_str(), &info) == 0;
@@ -25,10 +17,9 @@ std::string k3s_database_dir(const node::StateDir& dir) {
 }
 
 bool k3s_healthy(node::CommandRunner& runner) {
-    node::Command command;
-    command.argv = {"k3s", "kubectl", "get", "--raw=/readyz", "--request-timeout=5s"};
+    node::Command command = node::k3s_kubectl({"get", "--raw=/readyz", "--request-timeout=5s"});
     auto result = runner.run(command, [](std::string_view) {});
-    return result && result->exit_code == 0 && last_line(result->output) == "ok";
+    return result && result->exit_code == 0 && node::last_line(result->output) == "ok";
 }
 
 LocalState probe_local_state(const node::NodeConfig& config, const node::StateDir& dir,

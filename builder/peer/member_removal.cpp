@@ -15,9 +15,7 @@ Result<RemovalOutcome> remove_stale_member(node::CommandRunner& runner, const st
                                            const LogSink& log) {
     auto forward = [&log](std::string_view line) { log("  " + std::string(line)); };
 
-    node::Command delete_node;
-    delete_node.argv = {"k3s",           "kubectl", "delete", "node", node, "--ignore-not-found",
-                        "--timeout=120s"};
+    node::Command delete_node = node::k3s_kubectl({"delete", "node", node, "--ignore-not-found", "--timeout=120s"});
     auto deleted = runner.run(delete_node, forward);
     if (!deleted)
         return std::move(deleted).error();
@@ -31,15 +29,8 @@ Result<RemovalOutcome> remove_stale_member(node::CommandRunner& runner, const st
                          ? "node " + node + " deleted from the cluster (its etcd member with it)"
                          : "the cluster has no node " + node + ": nothing to remove";
 
-    node::Command delete_secret;
-    delete_secret.argv = {"k3s",
-                          "kubectl",
-                          "--namespace",
-                          "kube-system",
-                          "delete",
-                          "secret",
-                          node + ".node-password.k3s",
-                          "--ignore-not-found"};
+    node::Command delete_secret = node::k3s_kubectl(
+        {"--namespace", "kube-system", "delete", "secret", node + ".node-password.k3s", "--ignore-not-found"});
     auto secret = runner.run(delete_secret, forward);
     if (!secret || secret->exit_code != 0)
         log("warning: could not delete the node password Secret of " + node + " (" +
