@@ -7,8 +7,10 @@
 # `bundle node serve` processes on 127.0.0.2 and 127.0.0.3 (fresh: no cluster, so node-1
 # initialises). Checks: every file where K3s expects it, every command in order, a rerun that
 # does nothing, status --json, a second concurrent install refused, a failing payload script
-# named and resumed after, a foreign bundle and an older bundle refused, and installs killed at
-# random points then rerun to the same end state.
+# named and resumed after, a foreign bundle and an older bundle refused, a missing mesh file
+# named, a readiness wait that times out with the check's last answer, status when k3s and wg
+# cannot run, and installs killed at points spread over an install's time, then rerun to the
+# same end state.
 # Usage: install_test.sh BUNDLE_BINARY [REPOSITORY_ROOT]
 set -u
 agent=$(realpath "$1")
@@ -75,7 +77,9 @@ install_node() { # install_node ROOT [ARGS...]
 # --- a whole install ----------------------------------------------------------------------------
 node_root node-1 "$root"
 mark
+started=$(date +%s.%N)
 expect 0 "install node-1" install_node "$root" --bundle "$b"
+took=$(python3 -c "print(max(0.2, $(date +%s.%N) - $started))")  # where the kills below aim
 new_calls
 cp new_calls.txt first_calls.txt
 for path in /var/lib/bundle/bundles/site-3.bundle /usr/local/bin/bundle /usr/local/bin/k3s \
@@ -156,6 +160,41 @@ rm "$state/nft-fails"
 expect 0 "the rerun completes" install_node "$work/fails"
 stderr_has "extract: done before" "it resumes after the phases done"
 
+# --- the mesh files are missing ------------------------------------------------------------------
+node_root node-1 "$work/nomesh"
+netdev=$(cd "$work/nomesh" && ls etc/systemd/network/*.netdev)
+mv "$work/nomesh/$netdev" netdev.saved
+expect 3 "install without the WireGuard netdev file" install_node "$work/nomesh" --bundle "$b"
+stderr_has "$work/nomesh/$netdev: is missing" "it names the missing file"
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["phase"]=="mesh" else 1)' "$work/nomesh/var/lib/bundle/state.json"; then
+  ok "the state says the mesh phase stopped"
+else not_ok "state after the missing file"; fi
+mv netdev.saved "$work/nomesh/$netdev"
+expect 0 "once the file is back the rerun completes" install_node "$work/nomesh"
+
+# --- a readiness check never says yes -----------------------------------------------------------
+node_root node-1 "$work/slow"
+: >"$state/cilium-fails"
+expect 17 "install while Cilium never becomes ready" "$agent" node install --config "$work/slow/etc/bundle/node.yaml" \
+  --root "$work/slow" --poll-ms 50 --ready-timeout 1 -j 2 --bundle "$b"
+stderr_has "(last: error: stand-in: daemon set cilium has 0 of 3 ready): Cilium runs on every node did not happen" \
+  "the timeout says what was awaited and the check's last answer"
+rm "$state/cilium-fails"
+expect 0 "the rerun waits again and completes" install_node "$work/slow"
+stderr_has "Cilium runs on every node: yes" "it says when the wait is over"
+
+# --- status when the node's programs cannot run -----------------------------------------------
+expect 0 "status --json without k3s and wg" env PATH=/nonexistent "$agent" node status --json \
+  --config "$root/etc/bundle/node.yaml" --root "$root"
+if python3 -c '
+import json, sys
+d = json.load(open("out.txt"))
+k = d["checks"]["k3s-ready"]
+sys.exit(0 if not k["ok"] and k["detail"].startswith("unknown:") and "k3s" in k["detail"]
+         and d["mesh"]["note"].startswith("unknown:") and "wireguard-tools" in d["mesh"]["note"] and d["installed"]["version"] == 3 else 1)'; then
+  ok "status: K3s and the mesh are unknown (naming what could not run), the install state still shown"
+else not_ok "status without k3s and wg"; sed 's/^/#   /' out.txt; fi
+
 # --- killed at random points, then rerun --------------------------------------------------------
 # tree ROOT: every file and link under ROOT but the journal and the lock, with its mode and digest;
 # state.json without its time.
@@ -169,7 +208,7 @@ tree() {
 tree "$root" >reference.txt
 kills=0
 i=0
-for delay in 0.03 0.1 0.2 0.3 0.45 0.6 0.8 1.0; do
+for share in 0.03 0.1 0.2 0.3 0.45 0.6 0.8 1.0; do
   i=$((i + 1))
   r=$work/kill$i
   node_root node-1 "$r"
@@ -177,9 +216,9 @@ for delay in 0.03 0.1 0.2 0.3 0.45 0.6 0.8 1.0; do
   (exec "$agent" node install --config "$r/etc/bundle/node.yaml" --root "$r" --poll-ms 50 --ready-timeout 10 -j 2 \
     --bundle "$b" >/dev/null 2>&1) &
   p=$!
-  # A whole install takes about a second here: kill it at points spread over that second, give
-  # or take a few milliseconds.
-  sleep "$(python3 -c "import random; print(round($delay + random.uniform(0, 0.05), 3))")"
+  # Kill it at points spread over the time the first whole install took, give or take a few
+  # milliseconds.
+  sleep "$(python3 -c "import random; print(round($share * $took + random.uniform(0, 0.05), 3))")"
   kill -9 "$p" 2>/dev/null && kills=$((kills + 1))
   wait "$p" 2>/dev/null
   phase=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["phase"] or "done")' "$r/var/lib/bundle/state.json" 2>/dev/null || echo before-state)

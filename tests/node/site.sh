@@ -68,7 +68,8 @@ YAML
 
 # stand_in_commands DIR: stand-ins for the system's commands in DIR, not the real ones: each
 # appends "NAME ARGS" to $CALLS. k3s answers /readyz once the stand-in install.sh ran; nft fails
-# when $STATE/nft-fails exists; systemctl is-active says no; timedatectl says NTP is on.
+# when $STATE/nft-fails exists, and Cilium's rollout when $STATE/cilium-fails does; systemctl
+# is-active says no; timedatectl says NTP is on.
 stand_in_commands() {
   cat >"$1/standin" <<'SH'
 #!/bin/sh
@@ -77,7 +78,10 @@ echo "$name $*" >>"$CALLS"
 case $name in
   nft) [ ! -e "$STATE/nft-fails" ] || { echo "nft: stand-in failure" >&2; exit 3; } ;;
   systemctl) [ "$1" != is-active ] ;;
-  k3s) case "$*" in *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;; esac ;;
+  k3s) case "$*" in
+    *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;;
+    *daemonset/cilium*) [ ! -e "$STATE/cilium-fails" ] || { echo "error: stand-in: daemon set cilium has 0 of 3 ready" >&2; exit 1; } ;;
+  esac ;;
   timedatectl) [ "$1" = show ] && echo yes ;;
 esac
 exit 0
