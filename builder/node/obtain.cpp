@@ -1,5 +1,6 @@
-// The obtain and extract phases: the bundle is copied into the agent's directory only once its
-// SHA-256 matches node.yaml's, and extracted only after its signature and every digest check out.
+// The obtain and extract phases: the bundle is copied (or hard-linked) into the agent's directory
+// only once its SHA-256 matches node.yaml's, and extracted only after its signature and every
+// digest check out.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,6 +49,52 @@ Result<std::string> hash_file(const std::string& path, int copy_to = -1, const s
     auto digest = sha.finish();
     if (!digest) return std::move(digest).error();
     return hash::to_hex(*digest);
+}
+
+// A bundle on the same filesystem that only the agent's user can change (the bootstrap script's
+// and `bundle push`'s incoming/ copy) is hard-linked rather than copied: a VPS disk does not hold
+// the same gigabyte twice. Those writers only ever rename a new file into place, so the shared
+// inode does not change under the agent. Gives false, having done nothing, when the file is
+// anyone else's, writable by group or others, or elsewhere (EXDEV): the caller copies it then.
+Result<bool> link_bundle(const Context& ctx, const std::string& source, const std::string& target) {
+    struct stat st {};
+    if (::lstat(source.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return false;
+    UniqueFd dir(::open(ctx.dir.bundles().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid()) return system_error(Code::io, ctx.dir.bundles(), "cannot open", errno);
+    const std::string file = target.substr(target.rfind('/') + 1);
+    const std::string prefix = "." + file + ".link-";
+    remove_stale_temporaries(dir.get(), prefix);  // left by a run that was killed
+    const std::string temp = prefix + std::to_string(::getpid()) + "-0";
+    (void)::unlinkat(dir.get(), temp.c_str(), 0);
+    if (::linkat(AT_FDCWD, source.c_str(), dir.get(), temp.c_str(), 0) != 0) return false;
+    auto drop = [&] { (void)::unlinkat(dir.get(), temp.c_str(), 0); };
+    struct stat linked {};
+    if (::fstatat(dir.get(), temp.c_str(), &linked, AT_SYMLINK_NOFOLLOW) != 0 || linked.st_ino != st.st_ino ||
+        linked.st_dev != st.st_dev) {
+        drop();  // replaced between the two looks: copy instead, which hashes what it copies
+        return false;
+    }
+    const std::string shown = ctx.dir.bundles() + "/" + temp;
+    auto hashed = hash_file(shown);
+    if (!hashed) {
+        drop();
+        return std::move(hashed).error();
+    }
+    if (*hashed != ctx.config.bundle.sha256) {
+        drop();
+        return Error{Code::digest, source,
+                     "is not the bundle node.yaml names (sha256 " + *hashed + ", expected " + ctx.config.bundle.sha256 + ")"};
+    }
+    UniqueFd data(::openat(dir.get(), temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!data.valid() || ::fsync(data.get()) != 0 || ::renameat(dir.get(), temp.c_str(), dir.get(), file.c_str()) != 0) {
+        int err = errno;
+        drop();
+        return system_error(Code::io, target, "cannot put the linked bundle in place", err);
+    }
+    if (::fsync(dir.get()) != 0) return system_error(Code::io, ctx.dir.bundles(), "cannot sync", errno);
+    return true;
 }
 
 // Points <dir>/current at releases/<name> with a new link renamed over the old one.
@@ -118,6 +165,12 @@ Status phase_obtain(Context& ctx) {
                      "is " + std::to_string(st.st_size) + " bytes, but node.yaml names a bundle of " +
                          std::to_string(want.size) + " bytes (" + want.file + ")"};
     if (auto made = make_directories(ctx.dir.bundles(), 0755); !made) return made;
+    auto linked = link_bundle(ctx, ctx.options.bundle_path, target);
+    if (!linked) return std::move(linked).error();
+    if (*linked) {
+        ctx.log.say("obtain", "linked " + ctx.options.bundle_path + " (same filesystem, no second copy)");
+        return {};
+    }
     auto file = AtomicFile::create(target, 0644);
     if (!file) return std::move(file).error();
     ctx.log.say("obtain", "copying " + ctx.options.bundle_path + " (" + std::to_string(want.size) + " bytes)");
