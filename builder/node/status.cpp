@@ -94,6 +94,16 @@ std::string report_json(const NodeReport& report) {
     for (const auto& check : report.checks) checks[check.name] = {{"ok", check.ok}, {"detail", check.detail}};
     json handshakes = json::array();
     for (const auto& h : report.handshakes) handshakes.push_back({{"peer", h.peer}, {"latest", h.latest}});
+    json peers = json::array();
+    for (const auto& p : report.peers) {
+        json one = {{"node", p.node}, {"address", p.address}, {"reachable", p.failure.empty()}};
+        if (p.failure.empty()) {
+            one.update({{"state", p.state}, {"healthy", p.healthy}, {"same_settings", p.same_settings}, {"bundle", p.bundle}});
+        } else {
+            one["failure"] = p.failure;
+        }
+        peers.push_back(std::move(one));
+    }
     json doc = {
         {"node", report.node},
         {"cluster", report.cluster},
@@ -109,6 +119,7 @@ std::string report_json(const NodeReport& report) {
         {"mesh", {{"handshakes", handshakes}, {"note", report.handshakes_note}}},
         {"k3s_nodes", report.k3s_nodes},
         {"checks", checks},
+        {"peers", peers},
     };
     return doc.dump(2) + "\n";
 }
@@ -134,6 +145,17 @@ std::string report_text(const NodeReport& report) {
         out << "  " << h.peer << ": latest handshake " << (h.latest == "0" ? "never" : h.latest) << "\n";
     if (!report.handshakes_note.empty()) out << "  " << report.handshakes_note << "\n";
     for (const auto& check : report.checks) out << "check " << check.name << ": " << (check.ok ? "ok" : "no") << " (" << check.detail << ")\n";
+    if (!report.peers.empty()) out << "peers (what each says of itself):\n";
+    for (const auto& p : report.peers) {
+        out << "  " << p.node << " (" << p.address << "): ";
+        if (!p.failure.empty()) {
+            out << "unreachable: " << p.failure << "\n";
+            continue;
+        }
+        out << p.state << (p.state == "member" ? (p.healthy ? ", healthy" : ", not healthy") : "")
+            << (p.same_settings ? "" : ", OTHER SETTINGS (it cannot share a cluster with this node)")
+            << (p.bundle.empty() ? "" : ", " + p.bundle) << "\n";
+    }
     if (!report.k3s_nodes.empty()) {
         out << "k3s nodes:\n";
         for (const auto& line : report.k3s_nodes) out << "  " << line << "\n";

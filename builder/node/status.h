@@ -7,6 +7,8 @@
 //             wireguard-tools is installed; networkd itself needs no tool and says nothing of them)
 //   k3s       /readyz, the cluster's nodes and which of them run etcd
 //   add-ons   Cilium's DaemonSet and Argo CD's server rolled out
+//   peers     what each peer's agent says of itself over the mesh (GET /v1/state): filled in by
+//             the command line, which owns the HTTP client (peer/ builds on node/, not the reverse)
 //
 // Every question has a short timeout; one that cannot be answered says so ("unknown: ...")
 // rather than failing the whole report.
@@ -33,6 +35,17 @@ struct HandShake {
     std::string latest;  // seconds since the epoch as wg prints it, "0" when never
 };
 
+// One peer's own answer, or why there is none.
+struct PeerView {
+    std::string node;
+    std::string address;        // its mesh address
+    std::string failure;        // empty when it answered: "connection refused", "HTTP 500", ...
+    std::string state;          // "none", "initialising", "member"
+    bool healthy = false;       // a member whose K3s answers /readyz
+    bool same_settings = false; // its settings digest is ours (it must be, to share a cluster)
+    std::string bundle;         // "ovh-ha3-7.bundle (version 7)"
+};
+
 struct NodeReport {
     std::string node;
     std::string cluster;
@@ -41,6 +54,7 @@ struct NodeReport {
     std::string handshakes_note;  // why there are none to show, when there are none
     std::vector<std::string> k3s_nodes;  // "name role(s) status" lines
     std::vector<Check> checks;
+    std::vector<PeerView> peers;  // in the order of node.yaml's nodes, this node left out
     std::vector<std::string> journal_tail;  // the last lines of journal.log
 };
 

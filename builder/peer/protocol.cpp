@@ -89,6 +89,20 @@ std::string describe(const Answer& answer) {
     return text;
 }
 
+node::PeerView view_of(const Answer& answer, const std::string& our_digest) {
+    node::PeerView view{answer.node, answer.address, answer.failure, {}, false, false, {}};
+    if (!answer.report) {
+        if (view.failure.empty()) view.failure = "no answer";
+        return view;
+    }
+    const PeerReport& r = *answer.report;
+    view.state = state_name(r.state);
+    view.healthy = r.healthy;
+    view.same_settings = r.settings_digest == our_digest;
+    if (!r.bundle_file.empty()) view.bundle = r.bundle_file + " (version " + std::to_string(r.bundle_version) + ")";
+    return view;
+}
+
 Result<Decision> decide(const node::NodeConfig& config, const std::vector<Answer>& answers,
                         bool force_init) {
     const node::Peer* self = nullptr;

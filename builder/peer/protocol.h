@@ -47,6 +47,7 @@
 
 #include "core/error.h"
 #include "node/node_config.h"
+#include "node/status.h"
 
 namespace bundle::peer {
 
@@ -94,5 +95,8 @@ Result<Decision> decide(const node::NodeConfig& config, const std::vector<Answer
 
 // "node-2 (10.6.0.2): member, healthy" and the like, for logs and reasons.
 std::string describe(const Answer& answer);
+
+// The answer as `bundle node status` shows it, its settings digest compared with `our_digest`.
+node::PeerView view_of(const Answer& answer, const std::string& our_digest);
 
 }  // namespace bundle::peer

@@ -62,6 +62,7 @@ for n in 2 3; do
   "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" \
     >"$work/serve$n.log" 2>&1 &
   pids="$pids $!"
+  serve3=$!  # the last one: node-3's
 done
 for n in 2 3; do
   i=0
@@ -121,7 +122,16 @@ expect 0 "status --json" "$agent" node status --json --config "$root/etc/bundle/
 if python3 -c 'import json,sys; d=json.load(open("out.txt")); sys.exit(0 if d["installed"]["version"]==3 and d["role"]=="init" and len(d["phases_done"])==7 and d["checks"]["k3s-ready"]["ok"] else 1)'; then
   ok "status: installed 3, initialised, 7 phases, K3s ready"
 else not_ok "status --json"; sed 's/^/#   /' out.txt; fi
+if python3 -c '
+import json, sys
+p = json.load(open("out.txt"))["peers"]
+sys.exit(0 if [(x["node"], x["address"], x["reachable"], x["same_settings"]) for x in p]
+         == [("node-2", "127.0.0.2", True, True), ("node-3", "127.0.0.3", True, True)]
+         and all(x["state"] in ("none", "initialising", "member") for x in p) else 1)'; then
+  ok "status --json: what each peer says of itself (its state, the same settings)"
+else not_ok "status --json peers"; sed 's/^/#   /' out.txt; fi
 expect 0 "status" "$agent" node status --config "$root/etc/bundle/node.yaml" --root "$root"
+has out.txt "  node-3 (127.0.0.3): " "status names each peer and what it says"
 has out.txt "role:      initialised the cluster" "status says how the node entered the cluster"
 
 # --- refusals -----------------------------------------------------------------------------------
@@ -198,7 +208,8 @@ import json, sys
 d = json.load(open("out.txt"))
 k = d["checks"]["k3s-ready"]
 sys.exit(0 if not k["ok"] and k["detail"].startswith("unknown:") and "k3s" in k["detail"]
-         and d["mesh"]["note"].startswith("unknown:") and "wireguard-tools" in d["mesh"]["note"] and d["installed"]["version"] == 3 else 1)'; then
+         and d["mesh"]["note"].startswith("unknown:") and "wireguard-tools" in d["mesh"]["note"]
+         and len(d["peers"]) == 2 and d["installed"]["version"] == 3 else 1)'; then
   ok "status: K3s and the mesh are unknown (naming what could not run), the install state still shown"
 else not_ok "status without k3s and wg"; sed 's/^/#   /' out.txt; fi
 
@@ -245,5 +256,17 @@ for share in 0.03 0.1 0.2 0.3 0.45 0.6 0.8 1.0; do
   fi
 done
 echo "# $kills of $i installs were killed before they ended"
+
+# --- a peer that does not answer ----------------------------------------------------------------
+kill "$serve3"
+wait "$serve3" 2>/dev/null
+expect 0 "status --json while node-3's agent is down" "$agent" node status --json \
+  --config "$root/etc/bundle/node.yaml" --root "$root"
+if python3 -c '
+import json, sys
+p = {x["node"]: x for x in json.load(open("out.txt"))["peers"]}
+sys.exit(0 if p["node-2"]["reachable"] and not p["node-3"]["reachable"] and p["node-3"]["failure"] else 1)'; then
+  ok "status: node-3 unreachable, with the reason, node-2 still answering"
+else not_ok "status with node-3 down"; sed 's/^/#   /' out.txt; fi
 
 finish
