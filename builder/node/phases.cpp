@@ -58,19 +58,21 @@ Result<bool> write_if_changed(const Context& ctx, const std::string& path, const
     return true;
 }
 
-// Polls `command` until it succeeds or the ready timeout passes; the timeout is an error naming
-// `what`.
-Status wait_for(Context& ctx, const std::string& phase, const std::string& what, const Command& command) {
+// Polls `command` until it succeeds with some output (or, without `needs_output`, at all) or the
+// ready timeout passes; gives the last line of its output. The timeout is an error naming `what`
+// and the command's last answer.
+Result<std::string> wait_for_answer(Context& ctx, const std::string& phase, const std::string& what,
+                                    const Command& command, bool needs_output) {
     auto deadline = std::chrono::steady_clock::now() + ctx.options.ready_timeout;
     auto next_note = std::chrono::steady_clock::now();
     for (;;) {
         auto answer = check_step(ctx, command);
         if (!answer) return std::move(answer).error();
-        if (answer->exit_code == 0) {
-            ctx.log.say(phase, what + ": yes");
-            return {};
-        }
         std::string said = last_line(answer->output);
+        if (answer->exit_code == 0 && (!needs_output || !said.empty())) {
+            ctx.log.say(phase, what + ": yes");
+            return said;
+        }
         said = said.empty() ? "exit status " + std::to_string(answer->exit_code) : said;
         auto now = std::chrono::steady_clock::now();
         if (now >= deadline)
@@ -84,6 +86,12 @@ Status wait_for(Context& ctx, const std::string& phase, const std::string& what,
         }
         std::this_thread::sleep_for(ctx.options.poll_interval);
     }
+}
+
+Status wait_for(Context& ctx, const std::string& phase, const std::string& what, const Command& command) {
+    auto answer = wait_for_answer(ctx, phase, what, command, false);
+    if (!answer) return std::move(answer).error();
+    return {};
 }
 
 const Command kReadyz = k3s_kubectl({"get", "--raw=/readyz"});
@@ -195,8 +203,26 @@ Status phase_health(Context& ctx) {
                           k3s_kubectl({"-n", "kube-system", "rollout", "status", "daemonset/cilium", "--timeout=10s"}));
         !s)
         return s;
-    return wait_for(ctx, "health", "Argo CD serves",
-                    k3s_kubectl({"-n", "argocd", "rollout", "status", "deployment/argocd-server", "--timeout=10s"}));
+    if (auto s = wait_for(ctx, "health", "Argo CD serves",
+                          k3s_kubectl({"-n", "argocd", "rollout", "status", "deployment/argocd-server", "--timeout=10s"}));
+        !s)
+        return s;
+    // etcd must peer over the mesh. K3s records the address this node's etcd member advertises in
+    // the node's etcd.k3s.cattle.io/node-address annotation; without node-ip it once took the
+    // public address (k3s #2965, #3551), which the firewall closes to etcd.
+    auto etcd = wait_for_answer(
+        ctx, "health", "K3s records etcd's address",
+        k3s_kubectl({"get", "node", self, "-o", "jsonpath={.metadata.annotations.etcd\\.k3s\\.cattle\\.io/node-address}"}),
+        true);
+    if (!etcd) return std::move(etcd).error();
+    const std::string& mesh = ctx.config.me().mesh_ipv4;
+    if (*etcd != mesh)
+        return Error{Code::step_failed, "node " + self,
+                     "etcd advertises " + *etcd + ", not the mesh address " + mesh +
+                         ": the other servers cannot reach it through the firewall; check node-ip and "
+                         "advertise-address in /etc/rancher/k3s/config.yaml"};
+    ctx.log.say("health", "etcd advertises the mesh address " + mesh);
+    return {};
 }
 
 }  // namespace bundle::node

@@ -200,6 +200,15 @@ rm "$state/cilium-fails"
 expect 0 "the rerun waits again and completes" install_node "$work/slow"
 stderr_has "Cilium runs on every node: yes" "it says when the wait is over"
 
+# --- etcd advertises another address -----------------------------------------------------------
+node_root node-1 "$work/etcd"
+echo 203.0.113.7 >"$state/etcd-address"
+expect 17 "install while etcd advertises a public address" install_node "$work/etcd" --bundle "$b"
+stderr_has "node node-1: etcd advertises 203.0.113.7, not the mesh address 127.0.0.1" "it names both addresses"
+rm "$state/etcd-address"
+expect 0 "the rerun completes once etcd is on the mesh" install_node "$work/etcd"
+stderr_has "etcd advertises the mesh address 127.0.0.1" "it says so"
+
 # --- status when the node's programs cannot run -----------------------------------------------
 expect 0 "status --json without k3s and wg" env PATH=/nonexistent "$agent" node status --json \
   --config "$root/etc/bundle/node.yaml" --root "$root"

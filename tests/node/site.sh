@@ -68,8 +68,9 @@ YAML
 
 # stand_in_commands DIR: stand-ins for the system's commands in DIR, not the real ones: each
 # appends "NAME ARGS" to $CALLS. k3s answers /readyz once the stand-in install.sh ran; nft fails
-# when $STATE/nft-fails exists, and Cilium's rollout when $STATE/cilium-fails does; systemctl
-# is-active says no; timedatectl says NTP is on.
+# when $STATE/nft-fails exists, and Cilium's rollout when $STATE/cilium-fails does; etcd's
+# address (the node annotation) is 127.0.0.1, node-1's mesh address, or what $STATE/etcd-address
+# holds; systemctl is-active says no; timedatectl says NTP is on.
 stand_in_commands() {
   cat >"$1/standin" <<'SH'
 #!/bin/sh
@@ -80,6 +81,7 @@ case $name in
   systemctl) [ "$1" != is-active ] ;;
   k3s) case "$*" in
     *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;;
+    *etcd*node-address*) cat "$STATE/etcd-address" 2>/dev/null || echo 127.0.0.1 ;;
     *daemonset/cilium*) [ ! -e "$STATE/cilium-fails" ] || { echo "error: stand-in: daemon set cilium has 0 of 3 ready" >&2; exit 1; } ;;
   esac ;;
   timedatectl) [ "$1" = show ] && echo yes ;;
