@@ -1,5 +1,7 @@
 #include "node/install.h"
 
+#include <sys/stat.h>
+
 #include <iterator>
 
 #include "node/install_lock.h"
@@ -44,6 +46,18 @@ Result<InstallState> state_for(const NodeConfig& config, InstallState state, con
     return state;
 }
 
+// `bundle node bootstrap --force-init` on a node that is installed already (the survivor of a
+// cluster that lost its quorum): the K3s phase and those after it run again, and the decision is
+// taken afresh, so that it is the forced init (with K3s's cluster reset of the kept database).
+void honour_force_init(const StateDir& dir, InstallState& state, Log& log) {
+    struct stat st {};
+    if (state.role.empty() || ::lstat(dir.force_init_marker().c_str(), &st) != 0) return;
+    log.say("install", "found " + dir.force_init_marker() + ": taking the bootstrap decision again (disaster recovery)");
+    state.role.clear();
+    state.joined.clear();
+    std::erase_if(state.phases_done, [](const std::string& p) { return p == "k3s" || p == "addons" || p == "health"; });
+}
+
 }  // namespace
 
 Status install(const InstallOptions& options, CommandRunner& runner, const RoleDecider& decide) {
@@ -58,6 +72,7 @@ Status install(const InstallOptions& options, CommandRunner& runner, const RoleD
     auto state = state_for(*config, *read, dir.state());
     if (!state) return std::move(state).error();
 
+    honour_force_init(dir, *state, log);
     Context ctx{options, *config, dir, *state, runner, log, decide};
     log.say("install", "node " + config->self + " of cluster " + config->cluster + ", bundle " + config->bundle.file);
     for (const auto& phase : kPhaseTable) {

@@ -36,6 +36,7 @@ struct JoinPlan {
     bool init = false;
     std::string address;  // mesh address of the member to join (when !init)
     std::string node;     // that member's name
+    bool forced = false;  // init by --force-init (disaster recovery), whatever the peers said
 };
 
 // The bootstrap decision, taken by the peer protocol (builder/peer/); waits as long as it must.

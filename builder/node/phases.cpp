@@ -146,27 +146,45 @@ Status phase_mesh(Context& ctx) {
     return run_step(ctx, "mesh", {{"systemctl", "restart", "bundle-node.service"}, {}, {}, {}});
 }
 
+// Stops K3s when it runs, before its database is removed or reset underneath it.
+Status stop_k3s(Context& ctx) {
+    auto active = check_step(ctx, {{"systemctl", "is-active", "--quiet", "k3s.service"}, {}, {}, {}});
+    if (!active) return std::move(active).error();
+    if (active->exit_code != 0) return {};
+    return run_step(ctx, "k3s", {{"systemctl", "stop", "k3s.service"}, {}, {}, {}});
+}
+
+// The bootstrap decision (peer/negotiate.h), taken once per node and kept in state.json: a join
+// first clears this node's old database; a forced init keeps it for K3s's cluster reset.
+Status take_role(Context& ctx) {
+    auto plan = ctx.decide(ctx.config, ctx.log);
+    if (!plan) return std::move(plan).error();
+    ctx.state.role = plan->init ? "init" : "join";
+    ctx.state.joined = plan->init ? "" : plan->address;
+    ctx.log.say("k3s", plan->init ? "this node initialises the cluster"
+                                  : "joining the cluster through " + plan->node + " (" + plan->address + ")");
+    std::string db = ctx.under_root("/var/lib/rancher/k3s/server/db");
+    if (!plan->init && exists(db)) {
+        ctx.log.say("k3s", "clearing this node's old database " + db);
+        if (auto s = stop_k3s(ctx); !s) return s;
+        std::string parent = db.substr(0, db.rfind('/'));
+        UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!dir.valid()) return system_error(Code::io, parent, "cannot open", errno);
+        if (auto removed = remove_tree_at(dir.get(), "db", db); !removed) return removed;
+    }
+    if (plan->init && plan->forced && exists(db)) {
+        // Disaster recovery: the old cluster lost its quorum for good. Its database is kept
+        // and K3s's cluster reset makes this node its only member (below, once the binary
+        // and the configuration are in place); the others then rejoin through it.
+        ctx.log.say("k3s", "keeping the database " + db + ": K3s's cluster reset will make this node its only member");
+        ctx.state.cluster_reset = true;
+    }
+    return ctx.save();
+}
+
 Status phase_k3s(Context& ctx) {
     if (ctx.state.role.empty()) {
-        auto plan = ctx.decide(ctx.config, ctx.log);
-        if (!plan) return std::move(plan).error();
-        ctx.state.role = plan->init ? "init" : "join";
-        ctx.state.joined = plan->init ? "" : plan->address;
-        ctx.log.say("k3s", plan->init ? "this node initialises the cluster"
-                                      : "joining the cluster through " + plan->node + " (" + plan->address + ")");
-        std::string db = ctx.under_root("/var/lib/rancher/k3s/server/db");
-        if (!plan->init && exists(db)) {
-            ctx.log.say("k3s", "clearing this node's old database " + db);
-            auto active = check_step(ctx, {{"systemctl", "is-active", "--quiet", "k3s.service"}, {}, {}, {}});
-            if (!active) return std::move(active).error();
-            if (active->exit_code == 0)
-                if (auto s = run_step(ctx, "k3s", {{"systemctl", "stop", "k3s.service"}, {}, {}, {}}); !s) return s;
-            std::string parent = db.substr(0, db.rfind('/'));
-            UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-            if (!dir.valid()) return system_error(Code::io, parent, "cannot open", errno);
-            if (auto removed = remove_tree_at(dir.get(), "db", db); !removed) return removed;
-        }
-        if (auto saved = ctx.save(); !saved) return saved;
+        if (auto s = take_role(ctx); !s) return s;
     } else {
         ctx.log.say("k3s", "role decided before: " + ctx.state.role + (ctx.state.joined.empty() ? "" : " through " + ctx.state.joined));
     }
@@ -178,7 +196,21 @@ Status phase_k3s(Context& ctx) {
                       {"PUBLIC_IP", me.public_ipv4},
                       {"TLS_SANS", joined(ctx.config.tls_names, " ")}};
     if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/10-config.sh"}, config_env); !s) return s;
-    if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/20-airgap.sh", "payload/k3s/40-install.sh"}, {}); !s) return s;
+    if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/20-airgap.sh"}, {}); !s) return s;
+    if (ctx.state.cluster_reset) {
+        // Reads /etc/rancher/k3s/config.yaml like the service; exits 0 once etcd has one member.
+        ctx.log.say("k3s", "running K3s's cluster reset (this can take a minute or two)");
+        if (auto s = stop_k3s(ctx); !s) return s;  // a reboot since the decision may have started it
+        if (auto s = run_step(ctx, "k3s", {{"k3s", "server", "--cluster-reset"}, {}, {}, {}}); !s) return s;
+        ctx.state.cluster_reset = false;
+        if (auto saved = ctx.save(); !saved) return saved;
+        ctx.log.say("k3s", "cluster reset done: this node is the only etcd member; the others rejoin through it");
+    }
+    if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/40-install.sh"}, {}); !s) return s;
+    // 40-install.sh starts K3s only when it installs it; on a node where it was installed before,
+    // K3s may have been stopped above (a cleared or reset database). Starting a running unit is
+    // a no-op.
+    if (auto s = run_step(ctx, "k3s", {{"systemctl", "start", "k3s.service"}, {}, {}, {}}); !s) return s;
     return wait_for(ctx, "k3s", "K3s answers /readyz", kReadyz);
 }
 

@@ -68,6 +68,7 @@ Result<InstallState> read_state(const StateDir& dir) {
         }
         state.role = doc.at("role").get<std::string>();
         state.joined = doc.at("joined").get<std::string>();
+        state.cluster_reset = doc.value("cluster_reset", false);
         state.updated = doc.value("updated", "");
     } catch (const json::exception& e) {
         return Error{Code::invalid_input, dir.state(),
@@ -92,6 +93,7 @@ Status write_state(const StateDir& dir, InstallState state) {
         {"joined", state.joined},
         {"updated", state.updated},
     };
+    if (state.cluster_reset) doc["cluster_reset"] = true;
     return write_file_atomically(dir.state(), doc.dump(2) + "\n", 0600);
 }
 

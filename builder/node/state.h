@@ -11,6 +11,8 @@
 //   bundles/<file>   the installed bundle, verified; served to reinstalling peers.
 //   releases/<version>-<sha256[0:12]>/   the extracted bundles; `current` is a symbolic link to
 //                    the one in use, switched atomically (a new link renamed over the old).
+//   force-init       `bundle node bootstrap --force-init` was given (disaster recovery): the next
+//                    install takes the bootstrap decision again, forced to initialise.
 //
 // state.json:
 //   {"bundle": {"file", "version", "sha256"},        the bundle being (or last) installed
@@ -19,6 +21,8 @@
 //    "installed": {"version", "sha256"} or null,     the last bundle whose install completed
 //    "role": "init" | "join" | "",                   how this node entered the cluster
 //    "joined": "10.6.0.2",                           the member it joined through
+//    "cluster_reset": true,                          a forced init kept its database: K3s's
+//                                                    cluster reset is still to run (absent: false)
 //    "updated": "2026-11-27T05:40:01Z"}
 #pragma once
 
@@ -44,6 +48,8 @@ struct StateDir {
     std::string bundles() const { return dir + "/bundles"; }
     std::string releases() const { return dir + "/releases"; }
     std::string current() const { return dir + "/current"; }
+    // Left by `bundle node bootstrap --force-init`; the next install takes its role again.
+    std::string force_init_marker() const { return dir + "/force-init"; }
     // `path` (absolute, e.g. "/etc/bundle/node.yaml") under the root.
     std::string under_root(const std::string& path) const { return root + path; }
 };
@@ -59,6 +65,7 @@ struct InstallState {
     std::string installed_sha256;
     std::string role;
     std::string joined;
+    bool cluster_reset = false;
     std::string updated;
 
     bool done(const std::string& phase_name) const;

@@ -84,7 +84,7 @@ NegotiateOptions negotiate_options_from_environment() {
 }
 
 std::string force_init_marker(const std::string& root) {
-    return node::StateDir(root).dir + "/force-init";
+    return node::StateDir(root).force_init_marker();
 }
 
 Status write_force_init_marker(const std::string& root) {

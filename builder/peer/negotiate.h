@@ -16,8 +16,8 @@
 // Disaster recovery: when most of the cluster is lost for good, the survivors have no quorum and
 // never answer healthy, and a reinstalled node would wait for ever. `force_init` (or the marker
 // file that `bundle node bootstrap --force-init` leaves, <state dir>/force-init) makes this node
-// initialise without the others' agreement; its old database is kept (the K3s phase should then
-// run K3s's cluster reset on it, or start fresh when there is none). It is still refused while
+// initialise without the others' agreement; its old database is kept (the install's K3s phase
+// then runs K3s's cluster reset on it; without one, K3s starts fresh). It is still refused while
 // any peer answers as a healthy member: that cluster is alive and must be joined. The marker is
 // removed when the forced role is returned.
 #pragma once

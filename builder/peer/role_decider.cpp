@@ -12,6 +12,7 @@ node::RoleDecider role_decider(NegotiateOptions options) {
         plan.init = role->kind == Role::Kind::init;
         plan.address = role->join_address;
         plan.node = role->join_node;
+        plan.forced = role->forced;
         return plan;
     };
 }

@@ -209,6 +209,43 @@ rm "$state/etcd-address"
 expect 0 "the rerun completes once etcd is on the mesh" install_node "$work/etcd"
 stderr_has "etcd advertises the mesh address 127.0.0.1" "it says so"
 
+# --- disaster recovery: a forced init keeps the database and resets its membership -------------
+node_root node-1 "$work/dr"
+mkdir -p "$work/dr/var/lib/rancher/k3s/server/db/etcd"
+echo "the old cluster" >"$work/dr/var/lib/rancher/k3s/server/db/etcd/member"
+rm -f "$state/k3s-active"  # the peers answer none, once their last answer (kept 1 s) is stale
+sleep 1.1
+expect 0 "bootstrap --force-init" "$agent" node bootstrap --force-init --config "$work/dr/etc/bundle/node.yaml" --root "$work/dr"
+: >"$state/reset-fails"
+expect 17 "a forced init whose cluster reset fails" install_node "$work/dr" --bundle "$b"
+stderr_has "k3s server --cluster-reset: exited with status 1" "the failed reset is named with its status"
+rm "$state/reset-fails"
+mark
+expect 0 "the rerun runs the reset again and completes" install_node "$work/dr"
+new_calls
+order=$(grep -E '^(k3s server --cluster-reset|install\.sh)' new_calls.txt | cut -d' ' -f1-3 | tr '\n' '|')
+if [ "$order" = "k3s server --cluster-reset|install.sh |" ]; then ok "the reset runs before K3s starts"; else not_ok "reset order: $order"; fi
+stderr_has "cluster reset done: this node is the only etcd member" "it says what the reset did"
+if [ -f "$work/dr/var/lib/rancher/k3s/server/db/etcd/member" ]; then ok "the database was kept"; else not_ok "the database is gone"; fi
+if grep -q cluster_reset "$work/dr/var/lib/bundle/state.json"; then not_ok "state.json still has a reset to run"; else ok "no reset left to run"; fi
+
+# The survivor of a lost cluster is installed already (every phase done): --force-init makes the
+# next install take the decision again and reset the database it kept.
+mkdir -p "$work/etcd/var/lib/rancher/k3s/server/db/etcd"
+rm -f "$state/k3s-active"
+sleep 1.1
+expect 0 "bootstrap --force-init on an installed node" "$agent" node bootstrap --force-init \
+  --config "$work/etcd/etc/bundle/node.yaml" --root "$work/etcd"
+mark
+expect 0 "the next install honours it" install_node "$work/etcd"
+new_calls
+stderr_has "taking the bootstrap decision again (disaster recovery)" "it says why the K3s phase runs again"
+order=$(grep -E '^(systemctl stop k3s|k3s server --cluster-reset|systemctl start k3s|k3s kubectl -n argocd)' new_calls.txt | cut -d' ' -f1-3 | uniq | tr '\n' '|')
+if [ "$order" = "k3s server --cluster-reset|systemctl start k3s.service|k3s kubectl -n|" ]; then
+  ok "reset, K3s started again (it was installed before), then health again"
+else not_ok "after --force-init: $order"; fi
+if [ ! -e "$work/etcd/var/lib/bundle/force-init" ]; then ok "the marker is used up"; else not_ok "the marker is still there"; fi
+
 # --- status when the node's programs cannot run -----------------------------------------------
 expect 0 "status --json without k3s and wg" env PATH=/nonexistent "$agent" node status --json \
   --config "$root/etc/bundle/node.yaml" --root "$root"

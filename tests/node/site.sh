@@ -70,7 +70,8 @@ YAML
 # appends "NAME ARGS" to $CALLS. k3s answers /readyz once the stand-in install.sh ran; nft fails
 # when $STATE/nft-fails exists, and Cilium's rollout when $STATE/cilium-fails does; etcd's
 # address (the node annotation) is 127.0.0.1, node-1's mesh address, or what $STATE/etcd-address
-# holds; systemctl is-active says no; timedatectl says NTP is on.
+# holds; `k3s server --cluster-reset` fails when $STATE/reset-fails exists; `systemctl is-active`
+# says yes while $STATE/k3s-active exists; timedatectl says NTP is on.
 stand_in_commands() {
   cat >"$1/standin" <<'SH'
 #!/bin/sh
@@ -78,10 +79,11 @@ name=${0##*/}
 echo "$name $*" >>"$CALLS"
 case $name in
   nft) [ ! -e "$STATE/nft-fails" ] || { echo "nft: stand-in failure" >&2; exit 3; } ;;
-  systemctl) [ "$1" != is-active ] ;;
+  systemctl) if [ "$1" = is-active ]; then [ -e "$STATE/k3s-active" ]; exit; fi ;;
   k3s) case "$*" in
     *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;;
     *etcd*node-address*) cat "$STATE/etcd-address" 2>/dev/null || echo 127.0.0.1 ;;
+    "server --cluster-reset") [ ! -e "$STATE/reset-fails" ] || { echo "stand-in: etcd did not start" >&2; exit 1; } ;;
     *daemonset/cilium*) [ ! -e "$STATE/cilium-fails" ] || { echo "error: stand-in: daemon set cilium has 0 of 3 ready" >&2; exit 1; } ;;
   esac ;;
   timedatectl) [ "$1" = show ] && echo yes ;;
