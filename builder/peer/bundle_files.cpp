@@ -9,17 +9,6 @@
 #include "peer/byte_range.h"
 
 namespace bundle::peer {
-namespace {
-
-HttpResponse status_only(int status, const std::string& message) {
-    HttpResponse response;
-    response.status = status;
-    response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-    response.body = message + "\n";
-    return response;
-}
-
-}  // namespace
 
 bool is_plain_file_name(const std::string& name) {
     if (name.empty() || name.size() > 255 || name[0] == '.')
@@ -35,24 +24,24 @@ bool is_plain_file_name(const std::string& name) {
 
 HttpResponse serve_bundle_file(const std::string& directory, const HttpRequest& request) {
     if (request.method != "GET" && request.method != "HEAD") {
-        HttpResponse response = status_only(405, "only GET and HEAD");
+        HttpResponse response = plain_response(405, "only GET and HEAD");
         response.headers.emplace_back("Allow", "GET, HEAD");
         return response;
     }
     std::string name = request.target.substr(std::string(kBundlePrefix).size());
     if (!is_plain_file_name(name))
-        return status_only(404, "no such bundle");
+        return plain_response(404, "no such bundle");
 
     UniqueFd dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dir.valid())
-        return status_only(404, "no such bundle");
+        return plain_response(404, "no such bundle");
     UniqueFd file(
         ::openat(dir.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!file.valid())
-        return status_only(404, "no such bundle");
+        return plain_response(404, "no such bundle");
     struct stat info {};
     if (::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode))
-        return status_only(404, "no such bundle");
+        return plain_response(404, "no such bundle");
     auto size = static_cast<std::uint64_t>(info.st_size);
 
     std::optional<std::string> range_header;

@@ -178,14 +178,6 @@ std::uint64_t send_response(int fd, const HttpResponse& response, bool head_only
     return sent;
 }
 
-HttpResponse plain(int status, const std::string& message) {
-    HttpResponse response;
-    response.status = status;
-    response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-    response.body = message + "\n";
-    return response;
-}
-
 std::string peer_address(const sockaddr_in& address) {
     char text[INET_ADDRSTRLEN] = {};
     if (::inet_ntop(AF_INET, &address.sin_addr, text, sizeof text) == nullptr)
@@ -199,7 +191,7 @@ void serve_connection(UniqueFd fd, const std::string& peer, const HttpServerOpti
     ReadOutcome outcome = read_request(fd.get(), options, stop);
     if (!outcome.request) {
         if (outcome.error_status != 0) {
-            send_response(fd.get(), plain(outcome.error_status, outcome.error_message), false,
+            send_response(fd.get(), plain_response(outcome.error_status, outcome.error_message), false,
                           options, stop);
             log("request from " + peer + " refused: " + std::to_string(outcome.error_status) + " " +
                 outcome.error_message);
@@ -214,7 +206,7 @@ void serve_connection(UniqueFd fd, const std::string& peer, const HttpServerOpti
     } catch (const std::exception& e) {
         // A bug in a handler: answer it and keep serving the other peers, but say so.
         log("internal error while answering " + request.method + " from " + peer + ": " + e.what());
-        response = plain(500, "internal error");
+        response = plain_response(500, "internal error");
     }
     std::uint64_t sent = send_response(fd.get(), response, request.method == "HEAD", options, stop);
     // Only the path: a query string could carry anything, and nothing of the body is logged.
@@ -318,7 +310,7 @@ void HttpServer::serve(const HttpHandler& handler, const std::atomic<bool>& stop
         {
             std::lock_guard lock(connections->mutex);
             if (connections->active >= options_.max_connections) {
-                HttpResponse busy = plain(503, "too many connections");
+                HttpResponse busy = plain_response(503, "too many connections");
                 busy.headers.emplace_back("Retry-After", "1");
                 HttpServerOptions hurried = options_;
                 hurried.send_stall_timeout = std::chrono::milliseconds(100);
@@ -339,6 +331,14 @@ void HttpServer::serve(const HttpHandler& handler, const std::atomic<bool>& stop
     }
     std::unique_lock lock(connections->mutex);
     connections->idle.wait(lock, [&] { return connections->active == 0; });
+}
+
+HttpResponse plain_response(int status, const std::string& message) {
+    HttpResponse response;
+    response.status = status;
+    response.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+    response.body = message + "\n";
+    return response;
 }
 
 }  // namespace bundle::peer

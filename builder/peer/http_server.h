@@ -47,6 +47,9 @@ struct HttpResponse {
     std::uint64_t file_length = 0;
 };
 
+// A response of `status` whose body is `message` and a newline, as text.
+HttpResponse plain_response(int status, const std::string& message);
+
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 using LogSink = std::function<void(const std::string& line)>;
 
