@@ -27,10 +27,10 @@ std::string release_name(const Context& ctx) {
     return std::to_string(ctx.config.bundle.version) + "-" + ctx.config.bundle.sha256.substr(0, 12);
 }
 
-// SHA-256 of `path` (hex), optionally copying every byte into `copy`.
-Result<std::string> hash_file(const std::string& path, int copy_to = -1, const std::string& copy_name = {}) {
-    UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!in.valid()) return system_error(Code::io, path, "cannot open the bundle", errno);
+// SHA-256 (hex) of what `in` reads to its end, optionally copying every byte into `copy_to`;
+// errors name `path`.
+Result<std::string> hash_fd(const UniqueFd& in, const std::string& path, int copy_to = -1,
+                            const std::string& copy_name = {}) {
     hash::Sha256 sha;
     auto buffer = std::make_unique_for_overwrite<char[]>(kCopyBuffer);
     for (;;) {
@@ -49,6 +49,13 @@ Result<std::string> hash_file(const std::string& path, int copy_to = -1, const s
     auto digest = sha.finish();
     if (!digest) return std::move(digest).error();
     return hash::to_hex(*digest);
+}
+
+// SHA-256 of `path` (hex), optionally copying every byte into `copy_to`.
+Result<std::string> hash_file(const std::string& path, int copy_to = -1, const std::string& copy_name = {}) {
+    UniqueFd in(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in.valid()) return system_error(Code::io, path, "cannot open the bundle", errno);
+    return hash_fd(in, path, copy_to, copy_name);
 }
 
 // A bundle on the same filesystem that only the agent's user can change (the bootstrap script's
@@ -70,14 +77,14 @@ Result<bool> link_bundle(const Context& ctx, const std::string& source, const st
     (void)::unlinkat(dir.get(), temp.c_str(), 0);
     if (::linkat(AT_FDCWD, source.c_str(), dir.get(), temp.c_str(), 0) != 0) return false;
     auto drop = [&] { (void)::unlinkat(dir.get(), temp.c_str(), 0); };
+    // One descriptor checks that the link is the inode looked at, hashes it and syncs it.
+    UniqueFd data(::openat(dir.get(), temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     struct stat linked {};
-    if (::fstatat(dir.get(), temp.c_str(), &linked, AT_SYMLINK_NOFOLLOW) != 0 || linked.st_ino != st.st_ino ||
-        linked.st_dev != st.st_dev) {
+    if (!data.valid() || ::fstat(data.get(), &linked) != 0 || linked.st_ino != st.st_ino || linked.st_dev != st.st_dev) {
         drop();  // replaced between the two looks: copy instead, which hashes what it copies
         return false;
     }
-    const std::string shown = ctx.dir.bundles() + "/" + temp;
-    auto hashed = hash_file(shown);
+    auto hashed = hash_fd(data, ctx.dir.bundles() + "/" + temp);
     if (!hashed) {
         drop();
         return std::move(hashed).error();
@@ -87,8 +94,7 @@ Result<bool> link_bundle(const Context& ctx, const std::string& source, const st
         return Error{Code::digest, source,
                      "is not the bundle node.yaml names (sha256 " + *hashed + ", expected " + ctx.config.bundle.sha256 + ")"};
     }
-    UniqueFd data(::openat(dir.get(), temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!data.valid() || ::fsync(data.get()) != 0 || ::renameat(dir.get(), temp.c_str(), dir.get(), file.c_str()) != 0) {
+    if (::fsync(data.get()) != 0 || ::renameat(dir.get(), temp.c_str(), dir.get(), file.c_str()) != 0) {
         int err = errno;
         drop();
         return system_error(Code::io, target, "cannot put the linked bundle in place", err);
