@@ -195,12 +195,16 @@ Status phase_k3s(Context& ctx) {
                       {"MESH_IP", me.mesh_ipv4},
                       {"PUBLIC_IP", me.public_ipv4},
                       {"TLS_SANS", joined(ctx.config.tls_names, " ")}};
+    // Before 10-config.sh, which restarts a running K3s when its configuration changed: on a
+    // database without quorum that restart would wait for a K3s that never becomes ready. Also
+    // after a reboot since the decision, which may have started it.
+    if (ctx.state.cluster_reset)
+        if (auto s = stop_k3s(ctx); !s) return s;
     if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/10-config.sh"}, config_env); !s) return s;
     if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/20-airgap.sh"}, {}); !s) return s;
     if (ctx.state.cluster_reset) {
         // Reads /etc/rancher/k3s/config.yaml like the service; exits 0 once etcd has one member.
         ctx.log.say("k3s", "running K3s's cluster reset (this can take a minute or two)");
-        if (auto s = stop_k3s(ctx); !s) return s;  // a reboot since the decision may have started it
         if (auto s = run_step(ctx, "k3s", {{"k3s", "server", "--cluster-reset"}, {}, {}, {}}); !s) return s;
         ctx.state.cluster_reset = false;
         if (auto saved = ctx.save(); !saved) return saved;

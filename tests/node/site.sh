@@ -71,7 +71,8 @@ YAML
 # when $STATE/nft-fails exists, and Cilium's rollout when $STATE/cilium-fails does; etcd's
 # address (the node annotation) is 127.0.0.1, node-1's mesh address, or what $STATE/etcd-address
 # holds; `k3s server --cluster-reset` fails when $STATE/reset-fails exists; `systemctl is-active`
-# says yes while $STATE/k3s-active exists; timedatectl says NTP is on.
+# says yes while $STATE/k3s-active exists, which `systemctl stop k3s.service` removes and
+# `systemctl start k3s.service` makes; timedatectl says NTP is on.
 stand_in_commands() {
   cat >"$1/standin" <<'SH'
 #!/bin/sh
@@ -79,7 +80,11 @@ name=${0##*/}
 echo "$name $*" >>"$CALLS"
 case $name in
   nft) [ ! -e "$STATE/nft-fails" ] || { echo "nft: stand-in failure" >&2; exit 3; } ;;
-  systemctl) if [ "$1" = is-active ]; then [ -e "$STATE/k3s-active" ]; exit; fi ;;
+  systemctl) case "$1 ${2:-}" in
+    is-active*) [ -e "$STATE/k3s-active" ]; exit ;;
+    "stop k3s.service") rm -f "$STATE/k3s-active" ;;
+    "start k3s.service") : >"$STATE/k3s-active" ;;
+  esac ;;
   k3s) case "$*" in
     *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;;
     *etcd*node-address*) cat "$STATE/etcd-address" 2>/dev/null || echo 127.0.0.1 ;;
