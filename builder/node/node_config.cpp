@@ -14,8 +14,13 @@ namespace {
 
 constexpr std::size_t kMaxConfigBytes = 1 << 20;
 
-// The mode of the open file, checked before its content is read.
+// The owner and mode of the open file, checked before its content is read.
 Status check_private(const std::string& path, const struct stat& st, bool allow_readable) {
+    if (st.st_uid != ::geteuid())
+        return Error{Code::invalid_input, path,
+                     "holds the node's secrets but belongs to uid " + std::to_string(st.st_uid) +
+                         ", not to the user running the agent (uid " + std::to_string(::geteuid()) +
+                         "); run chown root:root on it"};
     if (!allow_readable && (st.st_mode & 077) != 0) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));

@@ -3,8 +3,9 @@
 // which the writer (render/node_config.h) uses too; the agent reads the file at every start and
 // never writes it.
 //
-// It holds the K3s token and the GitOps deploy key, so it must belong to root and be readable by
-// nobody else: a file that others can read is refused, naming the mode, before a byte of it is
+// It holds the K3s token and the GitOps deploy key, so it must belong to the user running the
+// agent (root on a node) and be readable by nobody else: a file of another owner, or one that
+// group or others can read, is refused, naming the owner or the mode, before a byte of it is
 // parsed. Mistakes are reported as file:line:col, every one at once, like the cluster
 // definition's.
 #pragma once
@@ -22,8 +23,9 @@ using nodeconf::GitOps;
 using nodeconf::NodeConfig;
 using nodeconf::Peer;
 
-// Reads and checks `path`: mode first (refused when group or others may read it, unless
-// `allow_readable`: tests and trial runs only), then the YAML (nodeconf::parse_node_config).
+// Reads and checks `path`: owner and mode first (refused unless it belongs to the effective
+// user, and refused when group or others may read it unless `allow_readable`: tests and trial
+// runs only), then the YAML (nodeconf::parse_node_config).
 Result<NodeConfig> load_node_config(const std::string& path, bool allow_readable = false);
 
 }  // namespace bundle::node

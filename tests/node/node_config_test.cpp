@@ -68,6 +68,26 @@ TEST_CASE("node.yaml readable by others is refused before it is parsed", "[node]
     CHECK(config.error().message.find("tokensecret") == std::string::npos);
 }
 
+// The header always said node.yaml must belong to root; only the mode was checked (issue 12,
+// point 14). A file another user owns could be swapped or read by that user whatever its mode.
+TEST_CASE("node.yaml that belongs to another user is refused, even with allow_readable", "[node][config][security]") {
+    if (::geteuid() != 0) {
+        WARN("not root: cannot give a file to another user; the owner check is not exercised");
+        return;
+    }
+    std::string path = written(config_text());
+    REQUIRE(::chown(path.c_str(), 65534, 65534) == 0);  // nobody
+    for (bool allow_readable : {false, true}) {
+        auto config = load_node_config(path, allow_readable);
+        REQUIRE_FALSE(config);
+        CHECK(config.error().where == path);
+        CHECK_THAT(config.error().message, Catch::Contains("belongs to uid 65534") && Catch::Contains("uid 0"));
+        CHECK_THAT(config.error().message, !Catch::Contains("tokensecret"));
+    }
+    REQUIRE(::chown(path.c_str(), 0, 0) == 0);
+    CHECK(load_node_config(path));
+}
+
 TEST_CASE("node.yaml readable by others is read with allow_readable (tests and trial runs)", "[node][config]") {
     CHECK(load_node_config(written(config_text(), 0644), true));
 }
