@@ -12,6 +12,7 @@
 
 #include "core/atomic_file.h"
 #include "core/safe_fs.h"
+#include "node/gitops_secret.h"
 #include "node/phase.h"
 
 namespace bundle::node {
@@ -225,7 +226,18 @@ Status phase_addons(Context& ctx) {
                {"GITOPS_REVISION", ctx.config.gitops->revision.empty() ? "HEAD" : ctx.config.gitops->revision},
                {"GITOPS_PATH", ctx.config.gitops->path.empty() ? "." : ctx.config.gitops->path}};
     }
-    return run_scripts(ctx, "addons", {"payload/k3s/30-manifests.sh"}, env);
+    if (auto s = run_scripts(ctx, "addons", {"payload/k3s/30-manifests.sh"}, env); !s) return s;
+    // The deploy key goes to the cluster itself, not to the manifests (gitops_secret.h says why).
+    if (!ctx.config.gitops || ctx.config.gitops->deploy_key.empty()) {
+        remove_repository_secret(ctx);
+        return {};
+    }
+    // K3s's deploy controller makes the namespace from bundle-argocd.yaml, written just now.
+    if (auto s = wait_for(ctx, "addons", "the namespace " + std::string(kArgoNamespace) + " exists",
+                          k3s_kubectl({"get", "namespace", kArgoNamespace}));
+        !s)
+        return s;
+    return apply_repository_secret(ctx, *ctx.config.gitops);
 }
 
 Status phase_health(Context& ctx) {

@@ -1,23 +1,13 @@
-// /etc/bundle/node.yaml: everything the node agent needs to know about its node and cluster,
-// written by the user-data with mode 0600 because it holds the node's WireGuard private key and
-// the K3s token. The list of nodes is the same on every node (numbered in the order of
-// cluster.yaml, which the bootstrap protocol relies on); only `self` and the keys differ.
-//
-//   apiVersion: bundle/v1
-//   kind: NodeConfig
-//   cluster: prod
-//   self: node-1
-//   nodes: [{name, number, public_ipv4, mesh_ipv4, wireguard_public_key}, ...]
-//   mesh: {subnet, port, agent_port, interface}
-//   wireguard_private_key: <base64>
-//   k3s: {token, tls_names, settings: {...}, settings_digest: sha256:...}
-//   ssh_authorized_keys: [...]
-//   gitops: {repository, revision, path, deploy_key?}   (when the cluster has one)
-//   bundle: {file, image, version, sha256, agent_sha256, signing_key, sources: [...]}
+// /etc/bundle/node.yaml for one node: a nodeconf::NodeConfig filled from cluster.yaml, the
+// secrets and the bundle, written as text by nodeconf::emit_node_config (nodeconf/node_config.h
+// describes the format; the node agent reads it back with the same definition). The user-data
+// writes it root:root, mode 0600, because it holds the K3s token and the GitOps deploy key.
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "nodeconf/node_config.h"
 #include "render/bundle_ref.h"
 #include "render/server_settings.h"
 #include "spec/cluster.h"
@@ -27,6 +17,13 @@ namespace bundle::render {
 
 inline constexpr char kMeshInterface[] = "wg-mesh";
 
+// What node.yaml says to `self`: every node numbered in cluster.yaml's order, the mesh, K3s's
+// token and must-match settings, the GitOps root app (with the deploy key when the cluster has
+// one) and the bundle.
+nodeconf::NodeConfig node_config_of(const spec::Cluster& cluster, const spec::Node& self, const spec::Secrets& secrets,
+                                    const BundleRef& bundle, const ServerSettings& settings);
+
+// The text of node.yaml: emit_node_config(node_config_of(...)).
 std::string render_node_config(const spec::Cluster& cluster, const spec::Node& self, const spec::Secrets& secrets,
                                const BundleRef& bundle, const ServerSettings& settings);
 

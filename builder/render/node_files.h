@@ -11,8 +11,9 @@
 //   /usr/local/lib/bundle/bootstrap.sh           0755  root:root              cloud-init/bootstrap.sh
 //   /etc/systemd/system/bundle-bootstrap.service 0644  root:root
 //
-// The first two hold secrets (the node's WireGuard key, the K3s token): whoever carries the list
-// keeps it out of logs and argv.
+// The first two hold secrets (node.yaml: the K3s token and any GitOps deploy key; wireguard.key:
+// the node's WireGuard key, kept only there): whoever carries the list keeps it out of logs and
+// argv.
 #pragma once
 
 #include <string>

@@ -1,9 +1,8 @@
 #include "render/server_settings.h"
 
 #include <algorithm>
-#include <stdexcept>
 
-#include "hash/sha256.h"
+#include "nodeconf/node_config.h"
 
 namespace bundle::render {
 namespace {
@@ -39,13 +38,7 @@ std::vector<std::pair<std::string, std::string>> setting_pairs(const ServerSetti
 std::string settings_digest(const ServerSettings& settings) { return settings_digest(setting_pairs(settings)); }
 
 std::string settings_digest(const std::vector<std::pair<std::string, std::string>>& pairs) {
-    std::string text;
-    for (const auto& [key, value] : pairs) text += key + "=" + value + "\n";
-    auto digest = hash::sha256(text);
-    // Hashing a short string in memory fails only if OpenSSL itself is broken. A stand-in value
-    // would be the same on every node and defeat the check it exists for, so that is a bug.
-    if (!digest) throw std::logic_error("SHA-256 of the server settings failed: " + digest.error().message);
-    return "sha256:" + hash::to_hex(*digest);
+    return nodeconf::settings_digest(pairs);
 }
 
 }  // namespace bundle::render

@@ -30,7 +30,8 @@ std::vector<std::pair<std::string, std::string>> setting_pairs(const ServerSetti
 
 // "sha256:<hex>" of the canonical text: one "key=value\n" line per pair, in setting_pairs order.
 std::string settings_digest(const ServerSettings& settings);
-// The same digest of pairs as read back from a node's configuration (the node agent's check).
+// The same digest of pairs as read back from a node's configuration (nodeconf::settings_digest,
+// which the node agent's check uses).
 std::string settings_digest(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 }  // namespace bundle::render

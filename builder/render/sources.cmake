@@ -16,4 +16,4 @@ configure_file(${CMAKE_CURRENT_SOURCE_DIR}/render/embedded.cpp.in ${CMAKE_CURREN
 find_package(ZLIB REQUIRED)
 bundle_subsystem(render render/server_settings.cpp render/bundle_ref.cpp render/node_config.cpp
   render/networkd.cpp render/gzip.cpp render/bootstrap.cpp render/node_files.cpp render/user_data.cpp render/node_delivery.cpp render/write.cpp ${CMAKE_CURRENT_BINARY_DIR}/render/embedded.cpp)
-target_link_libraries(bundle_render PUBLIC bundle_spec bundle_format bundle_sign yaml-cpp ZLIB::ZLIB)
+target_link_libraries(bundle_render PUBLIC bundle_nodeconf bundle_spec bundle_format bundle_sign yaml-cpp ZLIB::ZLIB)

@@ -72,7 +72,9 @@ YAML
 # address (the node annotation) is 127.0.0.1, node-1's mesh address, or what $STATE/etcd-address
 # holds; `k3s server --cluster-reset` fails when $STATE/reset-fails exists; `systemctl is-active`
 # says yes while $STATE/k3s-active exists, which `systemctl stop k3s.service` removes and
-# `systemctl start k3s.service` makes; timedatectl says NTP is on.
+# `systemctl start k3s.service` makes; timedatectl says NTP is on. `k3s kubectl apply ... -f -`
+# stands in for the API server's store: it appends what it reads on stdin, one object a line, to
+# $STATE/applied.jsonl (not to $CALLS, which records argv only).
 stand_in_commands() {
   cat >"$1/standin" <<'SH'
 #!/bin/sh
@@ -89,6 +91,7 @@ case $name in
     *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;;
     *etcd*node-address*) cat "$STATE/etcd-address" 2>/dev/null || echo 127.0.0.1 ;;
     "server --cluster-reset") [ ! -e "$STATE/reset-fails" ] || { echo "stand-in: etcd did not start" >&2; exit 1; } ;;
+    "kubectl apply "*" -f -") { cat; echo; } >>"$STATE/applied.jsonl" ;;
     *daemonset/cilium*) [ ! -e "$STATE/cilium-fails" ] || { echo "error: stand-in: daemon set cilium has 0 of 3 ready" >&2; exit 1; } ;;
   esac ;;
   timedatectl) [ "$1" = show ] && echo yes ;;

@@ -1,0 +1,137 @@
+#!/bin/sh
+# The GitOps deploy key reaches Argo CD (issue 12, point 9): `bundle node install` run whole
+# against a temporary root with the stand-ins of tests/node/site.sh (K3s's kubectl is a stand-in
+# that keeps what `kubectl apply -f -` reads on stdin as the cluster's objects; not K3s). With
+# `deploy_key: true` in cluster.yaml, the cluster gets Argo CD's repository Secret: in namespace
+# argocd, labelled argocd.argoproj.io/secret-type=repository, with `type: git`, the repository's
+# `url` and the exact key as `sshPrivateKey` (Argo CD's declarative repository setup, its
+# operator manual's argocd-repositories.yaml), given by server-side apply on stdin. The key is in
+# no argv, no log, no state and no manifest file. Without a deploy key no Secret is made, and one
+# an earlier install made is deleted.
+# Usage: gitops_key_test.sh BUNDLE_BINARY [REPOSITORY_ROOT]
+set -u
+agent=$(realpath "$1")
+repo=$(cd "${2:-$(dirname "$0")/../..}" && pwd)
+test_name=node-gitops-key
+# shellcheck source=tests/payload/common.sh
+. "$repo/tests/payload/common.sh"
+pids=""
+cleanup() {
+  for pid in $pids; do kill "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# --- a cluster whose GitOps repository is read with a deploy key -----------------------------
+# shellcheck source=tests/node/site.sh
+. "$repo/tests/node/site.sh"
+stand_in_cluster "$agent" "$port" || exit 1
+repository=git@git.example.org:ops/cluster.git
+sed -i "s#^gitops: .*#gitops: {repository: \"$repository\", revision: main, path: clusters/prod, deploy_key: true}#" site/cluster.yaml
+ssh-keygen -q -t ed25519 -N '' -C 'deploy key of a test' -f site/secrets/gitops-deploy-key || exit 1
+chmod 600 site/secrets/gitops-deploy-key
+printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
+stand_in_image_files "$repo" stand-in-agent
+stand_in_image 3 >img/site.yaml
+export SOURCE_DATE_EPOCH=1700000000
+expect 0 "build the bundle of a cluster with a deploy key" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
+b=$work/dist/site-3.bundle
+
+node_root() { # node_root NAME ROOT: the node's files under ROOT, and the stock files harden reads
+  node_files "$repo" "dist/cloud-init/$1.yaml" "$2" || exit 1
+  mkdir -p "$2/etc/ssh"
+  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
+  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
+  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
+}
+
+stand_in_commands "$bin"
+PATH=$bin:$PATH
+CALLS=$calls STATE=$state
+BUNDLE_PEER_POLL_MS=100
+export PATH CALLS STATE BUNDLE_PEER_POLL_MS
+
+# Two fresh peers, so that node-1 initialises.
+for n in 2 3; do
+  node_root "node-$n" "$work/peer$n"
+  "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" >"$work/serve$n.log" 2>&1 &
+  pids="$pids $!"
+done
+for n in 2 3; do
+  i=0
+  until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+done
+
+install_node() { # install_node ROOT
+  "$agent" node install --config "$1/etc/bundle/node.yaml" --root "$1" --bundle "$b" --poll-ms 50 --ready-timeout 10 -j 2
+}
+
+# --- with the deploy key: the Secret reaches the (stand-in) cluster ---------------------------
+node_root node-1 "$root"
+has "$root/etc/bundle/node.yaml" "deploy_key: |" "node.yaml carries the deploy key (the writer's side)"
+expect 0 "install node-1 with a deploy key" install_node "$root"
+if python3 - "$state/applied.jsonl" site/secrets/gitops-deploy-key "$repository" <<'PY'; then
+import base64, json, sys
+objects = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+key = open(sys.argv[2]).read()
+secrets = [o for o in objects if o.get("kind") == "Secret"]
+assert len(secrets) == 1, "%d Secrets applied" % len(secrets)
+s = secrets[0]
+assert s["apiVersion"] == "v1"
+assert s["metadata"]["namespace"] == "argocd", s["metadata"]
+assert s["metadata"]["labels"]["argocd.argoproj.io/secret-type"] == "repository", s["metadata"]
+data = {k: base64.b64decode(v).decode() for k, v in s["data"].items()}
+assert data["type"] == "git", data["type"]
+assert data["url"] == sys.argv[3], data["url"]
+assert data["sshPrivateKey"] == key, "the key differs from secrets/gitops-deploy-key"
+assert set(data) == {"type", "url", "sshPrivateKey"}, sorted(data)
+PY
+  ok "the cluster got Argo CD's repository Secret: the repository URL and the exact key"
+else not_ok "the repository Secret"; fi
+apply=$(grep -c '^k3s kubectl apply --server-side .*-f -$' "$calls")
+if [ "$apply" = 1 ]; then ok "applied once, server-side (no last-applied annotation holds the key), from stdin"; else
+  not_ok "kubectl apply calls: $apply"; sed 's/^/#   /' "$calls"
+fi
+has "$calls" "k3s kubectl get namespace argocd" "it waits for Argo CD's namespace first"
+# Each line of the key, and its base64 (what kubectl reads), must be nowhere but in node.yaml
+# and the cluster: not in the output, the journal, the state, the recorded argv or a manifest.
+key_b64=$(python3 -c 'import base64,sys; print(base64.b64encode(open(sys.argv[1],"rb").read()).decode())' site/secrets/gitops-deploy-key)
+key_line=$(sed -n 2p site/secrets/gitops-deploy-key)
+leaks=""
+for file in out.txt err.txt "$calls" "$root/var/lib/bundle/journal.log" "$root/var/lib/bundle/state.json"; do
+  if grep -qF -- "$key_line" "$file" || grep -qF -- "$(printf '%s' "$key_b64" | cut -c1-40)" "$file"; then leaks="$leaks $file"; fi
+done
+if grep -rqF -- "$key_line" "$root/var/lib/rancher" "$root/etc/rancher" "$root/var/lib/bundle"; then leaks="$leaks (a file under the root)"; fi
+if [ -z "$leaks" ]; then ok "the deploy key is in no log, no argv, no state and no manifest"; else not_ok "the deploy key leaked into:$leaks"; fi
+has "$root/var/lib/bundle/journal.log" "argocd/bundle-gitops-repository for $repository" "the journal names the Secret and the repository, not the key"
+
+# --- without a deploy key: no Secret, and an old one is removed -------------------------------
+node_root node-1 "$work/nokey"
+python3 - "$work/nokey/etc/bundle/node.yaml" <<'PY' || exit 1
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+out, skipping = [], False
+for line in lines:
+    if line.startswith("  deploy_key:"):
+        skipping = True
+        continue
+    if skipping and line.startswith("    "):
+        continue
+    skipping = False
+    out.append(line)
+open(sys.argv[1], "w").write("\n".join(out))
+PY
+if grep -q deploy_key "$work/nokey/etc/bundle/node.yaml"; then not_ok "the deploy key is still in the edited node.yaml"; fi
+rm -f "$state/applied.jsonl"
+mark
+expect 0 "install node-1 without a deploy key" install_node "$work/nokey"
+new_calls
+if [ ! -e "$state/applied.jsonl" ] && ! grep -q 'kubectl apply' new_calls.txt; then ok "without a deploy key no Secret is made"; else
+  not_ok "a Secret was applied without a deploy key"
+fi
+has new_calls.txt "k3s kubectl delete secret bundle-gitops-repository -n argocd --ignore-not-found" \
+  "a Secret an earlier install made is deleted"
+
+finish
