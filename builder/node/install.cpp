@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <iterator>
 
 #include "node/install_lock.h"
 #include "node/phase.h"
+#include "node/preflight.h"
 
 namespace bundle::node {
 namespace {
@@ -58,6 +60,26 @@ void honour_force_init(const StateDir& dir, InstallState& state, Log& log) {
     std::erase_if(state.phases_done, [](const std::string& p) { return p == "k3s" || p == "addons" || p == "health"; });
 }
 
+// Bytes the phases still to run need on the state directory's filesystem: the bundle's file and
+// its extracted copy (preflight.h).
+std::uint64_t space_needed(const InstallState& state, const BundleInfo& bundle) {
+    return (state.done("obtain") ? 0 : bundle.size) + (state.done("extract") ? 0 : bundle.size);
+}
+
+// The preflight (preflight.h), before the lock or anything else is written; skipped when every
+// phase is done (a rerun that changes nothing needs nothing). A state that cannot be read or a
+// refused bundle is left to the install to report.
+Status check_system(const InstallOptions& options, const NodeConfig& config, const StateDir& dir) {
+    auto read = read_state(dir);
+    if (!read) return {};
+    auto state = state_for(config, *read, dir.state());
+    if (!state) return {};
+    bool all_done = std::all_of(std::begin(kPhases), std::end(kPhases), [&](const char* p) { return state->done(p); });
+    struct stat st {};
+    if (all_done && ::lstat(dir.force_init_marker().c_str(), &st) != 0) return {};
+    return preflight(system_view(options.root), dir, space_needed(*state, config.bundle));
+}
+
 }  // namespace
 
 Status install(const InstallOptions& options, CommandRunner& runner, const RoleDecider& decide) {
@@ -65,6 +87,7 @@ Status install(const InstallOptions& options, CommandRunner& runner, const RoleD
     Log log(dir, options.quiet);
     auto config = load_node_config(options.config_path);
     if (!config) return std::move(config).error();
+    if (auto checked = check_system(options, *config, dir); !checked) return checked;
     auto lock = InstallLock::acquire(dir);
     if (!lock) return std::move(lock).error();
     auto read = read_state(dir);
