@@ -8,6 +8,8 @@
 #include "node/install_lock.h"
 #include "node/phase.h"
 #include "node/preflight.h"
+#include "node/releases.h"
+#include "render/bootstrap.h"
 
 namespace bundle::node {
 namespace {
@@ -38,6 +40,10 @@ Result<InstallState> state_for(const NodeConfig& config, InstallState state, con
                      "version " + std::to_string(bundle.version) + " is installed with another content (sha256 " +
                          state.installed_sha256 + "); give the new bundle a new version"};
     if (state.bundle_sha256 != bundle.sha256) {
+        // A state written before the installed bundle's file was recorded: it is the file of
+        // the bundle this state was about, when that is the one installed.
+        if (state.installed_file.empty() && state.installed_version && state.bundle_sha256 == state.installed_sha256)
+            state.installed_file = state.bundle_file;
         state.bundle_file = bundle.file;
         state.bundle_version = bundle.version;
         state.bundle_sha256 = bundle.sha256;
@@ -80,6 +86,36 @@ Status check_system(const InstallOptions& options, const NodeConfig& config, con
     return preflight(system_view(options.root), dir, space_needed(*state, config.bundle));
 }
 
+// The bundle just installed becomes "installed", and the one installed before it "previous".
+void record_installed(InstallState& state, const BundleInfo& bundle) {
+    if (state.installed_version && state.installed_sha256 != bundle.sha256) {
+        state.previous_version = state.installed_version;
+        state.previous_sha256 = state.installed_sha256;
+        state.previous_file = state.installed_file;
+    }
+    state.installed_version = bundle.version;
+    state.installed_sha256 = bundle.sha256;
+    state.installed_file = bundle.file;
+}
+
+// cloud-init/bootstrap.sh's unit has done its work once the node is installed: disabled, it does
+// not run the install again at every boot. Enabled means linked into multi-user.target.wants
+// (runcmd's `systemctl enable`); a node installed by `bundle push` never had it enabled. A
+// failure is said, not fatal: the unit would only find everything done at the next boot.
+void disable_bootstrap_unit(const StateDir& dir, CommandRunner& runner, Log& log) {
+    struct stat st {};
+    if (::lstat(dir.under_root(render::kBootstrapEnabledLink).c_str(), &st) != 0) return;
+    Command disable{{"systemctl", "disable", render::kBootstrapUnit}, {}, {}, {}};
+    auto ran = runner.run(disable, [&](std::string_view line) { log.say("install", "| " + std::string(line)); });
+    if (!ran || ran->exit_code != 0) {
+        log.say("install", "warning: cannot disable " + std::string(render::kBootstrapUnit) + " (" +
+                               (ran ? "exit status " + std::to_string(ran->exit_code) : ran.error().describe()) +
+                               "); it will find the node installed at the next boot");
+        return;
+    }
+    log.say("install", std::string(render::kBootstrapUnit) + " disabled: the node is installed");
+}
+
 }  // namespace
 
 Status install(const InstallOptions& options, CommandRunner& runner, const RoleDecider& decide) {
@@ -118,10 +154,13 @@ Status install(const InstallOptions& options, CommandRunner& runner, const RoleD
         log.say(phase.name, "done");
     }
     state->phase.clear();
-    state->installed_version = config->bundle.version;
-    state->installed_sha256 = config->bundle.sha256;
+    record_installed(*state, config->bundle);
     if (auto saved = ctx.save(); !saved) return saved;
     log.say("install", "complete: " + config->self + " runs " + config->bundle.file);
+    // Housekeeping, once the bundle is healthy; a failure is said and retried at the next run.
+    if (auto pruned = prune_releases(dir, *state, log); !pruned)
+        log.say("install", "warning: old releases not removed: " + pruned.error().describe());
+    disable_bootstrap_unit(dir, runner, log);
     return {};
 }
 
