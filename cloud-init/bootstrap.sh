@@ -2,8 +2,9 @@
 # bundle bootstrap: the first thing a freshly installed node runs, as the systemd unit
 # bundle-bootstrap.service that the user-data installs and starts (follow it with
 # `journalctl -u bundle-bootstrap -f`). The unit is restarted when this script fails and runs
-# again at boot, so a node whose peers and sources were all out of reach keeps trying; once the
-# node agent has installed the node, the agent's own service takes over and disables it.
+# again at boot, so a node whose peers and sources were all out of reach, or that was rebooted
+# mid-install, keeps trying; once `bundle node install` has completed, the agent disables the
+# unit (an installed node runs no install at boot) and its own bundle-node.service serves peers.
 #
 # It gets the cluster's bundle, from the first place that has it:
 #   1. a seed volume labelled CIDATA (`bundle image`: a fully offline install),

@@ -2,10 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <iterator>
 
 #include "node/install_lock.h"
 #include "node/phase.h"
+#include "node/preflight.h"
+#include "node/releases.h"
+#include "render/bootstrap.h"
 
 namespace bundle::node {
 namespace {
@@ -36,6 +40,10 @@ Result<InstallState> state_for(const NodeConfig& config, InstallState state, con
                      "version " + std::to_string(bundle.version) + " is installed with another content (sha256 " +
                          state.installed_sha256 + "); give the new bundle a new version"};
     if (state.bundle_sha256 != bundle.sha256) {
+        // A state written before the installed bundle's file was recorded: it is the file of
+        // the bundle this state was about, when that is the one installed.
+        if (state.installed_file.empty() && state.installed_version && state.bundle_sha256 == state.installed_sha256)
+            state.installed_file = state.bundle_file;
         state.bundle_file = bundle.file;
         state.bundle_version = bundle.version;
         state.bundle_sha256 = bundle.sha256;
@@ -58,6 +66,56 @@ void honour_force_init(const StateDir& dir, InstallState& state, Log& log) {
     std::erase_if(state.phases_done, [](const std::string& p) { return p == "k3s" || p == "addons" || p == "health"; });
 }
 
+// Bytes the phases still to run need on the state directory's filesystem: the bundle's file and
+// its extracted copy (preflight.h).
+std::uint64_t space_needed(const InstallState& state, const BundleInfo& bundle) {
+    return (state.done("obtain") ? 0 : bundle.size) + (state.done("extract") ? 0 : bundle.size);
+}
+
+// The preflight (preflight.h), before the lock or anything else is written; skipped when every
+// phase is done (a rerun that changes nothing needs nothing). A state that cannot be read or a
+// refused bundle is left to the install to report.
+Status check_system(const InstallOptions& options, const NodeConfig& config, const StateDir& dir) {
+    auto read = read_state(dir);
+    if (!read) return {};
+    auto state = state_for(config, *read, dir.state());
+    if (!state) return {};
+    bool all_done = std::all_of(std::begin(kPhases), std::end(kPhases), [&](const char* p) { return state->done(p); });
+    struct stat st {};
+    if (all_done && ::lstat(dir.force_init_marker().c_str(), &st) != 0) return {};
+    return preflight(system_view(options.root), dir, space_needed(*state, config.bundle));
+}
+
+// The bundle just installed becomes "installed", and the one installed before it "previous".
+void record_installed(InstallState& state, const BundleInfo& bundle) {
+    if (state.installed_version && state.installed_sha256 != bundle.sha256) {
+        state.previous_version = state.installed_version;
+        state.previous_sha256 = state.installed_sha256;
+        state.previous_file = state.installed_file;
+    }
+    state.installed_version = bundle.version;
+    state.installed_sha256 = bundle.sha256;
+    state.installed_file = bundle.file;
+}
+
+// cloud-init/bootstrap.sh's unit has done its work once the node is installed: disabled, it does
+// not run the install again at every boot. Enabled means linked into multi-user.target.wants
+// (runcmd's `systemctl enable`); a node installed by `bundle push` never had it enabled. A
+// failure is said, not fatal: the unit would only find everything done at the next boot.
+void disable_bootstrap_unit(const StateDir& dir, CommandRunner& runner, Log& log) {
+    struct stat st {};
+    if (::lstat(dir.under_root(render::kBootstrapEnabledLink).c_str(), &st) != 0) return;
+    Command disable{{"systemctl", "disable", render::kBootstrapUnit}, {}, {}, {}};
+    auto ran = runner.run(disable, [&](std::string_view line) { log.say("install", "| " + std::string(line)); });
+    if (!ran || ran->exit_code != 0) {
+        log.say("install", "warning: cannot disable " + std::string(render::kBootstrapUnit) + " (" +
+                               (ran ? "exit status " + std::to_string(ran->exit_code) : ran.error().describe()) +
+                               "); it will find the node installed at the next boot");
+        return;
+    }
+    log.say("install", std::string(render::kBootstrapUnit) + " disabled: the node is installed");
+}
+
 }  // namespace
 
 Status install(const InstallOptions& options, CommandRunner& runner, const RoleDecider& decide) {
@@ -65,6 +123,7 @@ Status install(const InstallOptions& options, CommandRunner& runner, const RoleD
     Log log(dir, options.quiet);
     auto config = load_node_config(options.config_path);
     if (!config) return std::move(config).error();
+    if (auto checked = check_system(options, *config, dir); !checked) return checked;
     auto lock = InstallLock::acquire(dir);
     if (!lock) return std::move(lock).error();
     auto read = read_state(dir);
@@ -95,10 +154,13 @@ Status install(const InstallOptions& options, CommandRunner& runner, const RoleD
         log.say(phase.name, "done");
     }
     state->phase.clear();
-    state->installed_version = config->bundle.version;
-    state->installed_sha256 = config->bundle.sha256;
+    record_installed(*state, config->bundle);
     if (auto saved = ctx.save(); !saved) return saved;
     log.say("install", "complete: " + config->self + " runs " + config->bundle.file);
+    // Housekeeping, once the bundle is healthy; a failure is said and retried at the next run.
+    if (auto pruned = prune_releases(dir, *state, log); !pruned)
+        log.say("install", "warning: old releases not removed: " + pruned.error().describe());
+    disable_bootstrap_unit(dir, runner, log);
     return {};
 }
 

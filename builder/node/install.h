@@ -13,6 +13,12 @@
 //   addons   payload/k3s/30-manifests.sh: Cilium, Argo CD, the GitOps root app, PriorityClasses
 //   health   K3s ready, this node Ready, Cilium and Argo CD rolled out
 //
+// Before anything is written, a preflight checks what the OS image must provide (preflight.h)
+// and names everything missing at once (exit 3). Once every phase is done: the bundles and
+// releases older than the one installed before are removed (releases.h), and
+// bundle-bootstrap.service, when it is enabled, is disabled: an installed node runs no install
+// at boot.
+//
 // Every phase is idempotent. state.json records the phases done for the bundle being installed
 // after each one, so a rerun (after a crash, a reboot or a failed phase) starts at the first
 // phase not done; a new bundle starts from obtain again. A bundle older than the installed one is

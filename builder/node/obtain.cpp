@@ -23,9 +23,7 @@ constexpr std::size_t kCopyBuffer = 1 << 20;
 
 std::string installed_bundle(const Context& ctx) { return ctx.dir.bundles() + "/" + ctx.config.bundle.file; }
 
-std::string release_name(const Context& ctx) {
-    return std::to_string(ctx.config.bundle.version) + "-" + ctx.config.bundle.sha256.substr(0, 12);
-}
+std::string release_of(const Context& ctx) { return release_name(ctx.config.bundle.version, ctx.config.bundle.sha256); }
 
 // SHA-256 (hex) of what `in` reads to its end, optionally copying every byte into `copy_to`;
 // errors name `path`.
@@ -147,7 +145,7 @@ Status install_agent(Context& ctx, const std::string& release) {
 
 }  // namespace
 
-std::string Context::bundle_dir() const { return dir.releases() + "/" + std::to_string(config.bundle.version) + "-" + config.bundle.sha256.substr(0, 12); }
+std::string Context::bundle_dir() const { return dir.releases() + "/" + release_name(config.bundle.version, config.bundle.sha256); }
 
 Status phase_obtain(Context& ctx) {
     const auto& want = ctx.config.bundle;
@@ -204,7 +202,7 @@ Status phase_extract(Context& ctx) {
     ctx.log.say("extract", "verifying and extracting into " + release + " on " + std::to_string(ctx.options.jobs) + " threads");
     format::ExtractOptions extract{.jobs = ctx.options.jobs, .replace = true};
     if (auto extracted = format::extract_bundle(*bundle, release, extract); !extracted) return extracted;
-    if (auto switched = switch_current(ctx, release_name(ctx)); !switched) return switched;
+    if (auto switched = switch_current(ctx, release_of(ctx)); !switched) return switched;
     return install_agent(ctx, release);
 }
 

@@ -29,6 +29,10 @@ std::string strip_slash(std::string root) {
 
 Status ensure_state_dir(const StateDir& dir) { return make_directories(dir.dir, 0700); }
 
+std::string release_name(std::uint64_t version, const std::string& sha256) {
+    return std::to_string(version) + "-" + sha256.substr(0, 12);
+}
+
 StateDir::StateDir(std::string root_dir) : root(strip_slash(std::move(root_dir))), dir(root + "/var/lib/bundle") {}
 
 bool InstallState::done(const std::string& phase_name) const {
@@ -65,6 +69,12 @@ Result<InstallState> read_state(const StateDir& dir) {
         if (const json& installed = doc.at("installed"); !installed.is_null()) {
             state.installed_version = installed.at("version").get<std::uint64_t>();
             state.installed_sha256 = installed.at("sha256").get<std::string>();
+            state.installed_file = installed.value("file", "");
+        }
+        if (const json previous = doc.value("previous", json(nullptr)); !previous.is_null()) {
+            state.previous_version = previous.at("version").get<std::uint64_t>();
+            state.previous_sha256 = previous.at("sha256").get<std::string>();
+            state.previous_file = previous.value("file", "");
         }
         state.role = doc.at("role").get<std::string>();
         state.joined = doc.at("joined").get<std::string>();
@@ -86,14 +96,17 @@ Status write_state(const StateDir& dir, InstallState state) {
         {"phases_done", state.phases_done},
         {"phase", state.phase},
         {"last_error", state.last_error},
-        {"installed", state.installed_version
-                          ? json{{"version", *state.installed_version}, {"sha256", state.installed_sha256}}
-                          : json(nullptr)},
+        {"installed", state.installed_version ? json{{"version", *state.installed_version},
+                                                     {"sha256", state.installed_sha256},
+                                                     {"file", state.installed_file}}
+                                              : json(nullptr)},
         {"role", state.role},
         {"joined", state.joined},
         {"updated", state.updated},
     };
     if (state.cluster_reset) doc["cluster_reset"] = true;
+    if (state.previous_version)
+        doc["previous"] = {{"version", *state.previous_version}, {"sha256", state.previous_sha256}, {"file", state.previous_file}};
     return write_file_atomically(dir.state(), doc.dump(2) + "\n", 0600);
 }
 

@@ -11,6 +11,8 @@
 //   bundles/<file>   the installed bundle, verified; served to reinstalling peers.
 //   releases/<version>-<sha256[0:12]>/   the extracted bundles; `current` is a symbolic link to
 //                    the one in use, switched atomically (a new link renamed over the old).
+//                    Once a new bundle's install completes, bundles/ and releases/ keep only the
+//                    installed bundle and the one installed before it (releases.h).
 //   force-init       `bundle node bootstrap --force-init` was given (disaster recovery): the next
 //                    install takes the bootstrap decision again, forced to initialise.
 //
@@ -18,7 +20,11 @@
 //   {"bundle": {"file", "version", "sha256"},        the bundle being (or last) installed
 //    "phases_done": ["obtain", "extract", ...],      for that bundle, in order
 //    "phase": "k3s", "last_error": "...",            running or failed, "" when all done
-//    "installed": {"version", "sha256"} or null,     the last bundle whose install completed
+//    "installed": {"version", "sha256", "file"} or null,  the last bundle whose install completed
+//                                                    ("file" absent in a state written before it
+//                                                    was recorded)
+//    "previous": {"version", "sha256", "file"},      the one installed before it (absent: none);
+//                                                    kept on disk with the installed one
 //    "role": "init" | "join" | "",                   how this node entered the cluster
 //    "joined": "10.6.0.2",                           the member it joined through
 //    "cluster_reset": true,                          a forced init kept its database: K3s's
@@ -37,6 +43,9 @@ namespace bundle::node {
 
 inline constexpr const char* kPhases[] = {"obtain", "extract", "harden", "mesh", "k3s", "addons", "health"};
 
+// "<version>-<sha256[0:12]>": the name of a bundle's folder in releases/.
+std::string release_name(std::uint64_t version, const std::string& sha256);
+
 // Paths of the agent's directory under a root ("" or "/" for the real one).
 struct StateDir {
     explicit StateDir(std::string root);
@@ -48,6 +57,8 @@ struct StateDir {
     std::string bundles() const { return dir + "/bundles"; }
     std::string releases() const { return dir + "/releases"; }
     std::string current() const { return dir + "/current"; }
+    // Where the bootstrap script and `bundle push` put a bundle before the install takes it.
+    std::string incoming() const { return dir + "/incoming"; }
     // Left by `bundle node bootstrap --force-init`; the next install takes its role again.
     std::string force_init_marker() const { return dir + "/force-init"; }
     // `path` (absolute, e.g. "/etc/bundle/node.yaml") under the root.
@@ -63,6 +74,10 @@ struct InstallState {
     std::string last_error;
     std::optional<std::uint64_t> installed_version;
     std::string installed_sha256;
+    std::string installed_file;  // "" when a state written before it was recorded
+    std::optional<std::uint64_t> previous_version;
+    std::string previous_sha256;
+    std::string previous_file;
     std::string role;
     std::string joined;
     bool cluster_reset = false;

@@ -1,6 +1,7 @@
 #include "node/status.h"
 
 #include <deque>
+#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -41,7 +42,13 @@ std::vector<std::string> journal_tail(const StateDir& dir) {
     return {lines.begin(), lines.end()};
 }
 
-void collect_handshakes(const NodeConfig& config, CommandRunner& runner, NodeReport& report) {
+// wg's number, or nullopt when the word is not one (a line of some other output).
+std::optional<std::int64_t> epoch_of(const std::string& word) {
+    if (word.empty() || word.size() > 18 || word.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return std::stoll(word);
+}
+
+void collect_handshakes(const NodeConfig& config, CommandRunner& runner, NodeReport& report, std::int64_t now) {
     auto result = runner.run({{"wg", "show", config.mesh_interface, "latest-handshakes"}, {}, {}, {}}, {});
     if (!result) {
         report.handshakes_note = "unknown: `wg` (wireguard-tools) is not installed";
@@ -56,21 +63,37 @@ void collect_handshakes(const NodeConfig& config, CommandRunner& runner, NodeRep
         std::string name = key;
         for (const auto& peer : config.nodes)
             if (peer.wireguard_public_key == key) name = peer.name;
-        report.handshakes.push_back({name, latest});
+        auto epoch = epoch_of(latest);
+        if (!epoch) continue;
+        report.handshakes.push_back({name, *epoch, *epoch == 0 ? 0 : now - *epoch});
     }
     if (report.handshakes.empty()) report.handshakes_note = "no peers on " + config.mesh_interface;
 }
 
 }  // namespace
 
-Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner) {
+std::string describe_handshake(const HandShake& handshake) {
+    if (handshake.latest == 0) return "never";
+    std::int64_t left = handshake.seconds_ago < 0 ? -handshake.seconds_ago : handshake.seconds_ago;
+    constexpr std::int64_t kMinute = 60, kHour = 60 * kMinute, kDay = 24 * kHour;
+    auto two = [](std::int64_t big, const char* big_unit, std::int64_t small, const char* small_unit) {
+        return std::to_string(big) + " " + big_unit + (small > 0 ? " " + std::to_string(small) + " " + small_unit : "");
+    };
+    std::string span = left >= kDay    ? two(left / kDay, "d", left % kDay / kHour, "h")
+                       : left >= kHour ? two(left / kHour, "h", left % kHour / kMinute, "min")
+                       : left >= kMinute ? two(left / kMinute, "min", left % kMinute, "s")
+                                         : std::to_string(left) + " s";
+    return handshake.seconds_ago < 0 ? span + " in the future (the clock was set back since)" : span + " ago";
+}
+
+Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner, std::int64_t now) {
     NodeReport report;
     report.node = config.self;
     report.cluster = config.cluster;
     auto state = read_state(dir);
     if (!state) return std::move(state).error();
     report.state = *state;
-    collect_handshakes(config, runner, report);
+    collect_handshakes(config, runner, report, now);
     report.checks.push_back(run_check(runner, "k3s-ready", kubectl({"get", "--raw=/readyz"})));
     if (report.checks.back().ok) {
         auto nodes = runner.run(kubectl({"get", "nodes", "--no-headers"}), {});
@@ -93,7 +116,10 @@ std::string report_json(const NodeReport& report) {
     json checks = json::object();
     for (const auto& check : report.checks) checks[check.name] = {{"ok", check.ok}, {"detail", check.detail}};
     json handshakes = json::array();
-    for (const auto& h : report.handshakes) handshakes.push_back({{"peer", h.peer}, {"latest", h.latest}});
+    for (const auto& h : report.handshakes)
+        handshakes.push_back({{"peer", h.peer},
+                              {"latest", h.latest},
+                              {"seconds_ago", h.latest == 0 ? json(nullptr) : json(h.seconds_ago)}});
     json peers = json::array();
     for (const auto& p : report.peers) {
         json one = {{"node", p.node}, {"address", p.address}, {"reachable", p.failure.empty()}};
@@ -142,7 +168,7 @@ std::string report_text(const NodeReport& report) {
     if (!s.role.empty()) out << "role:      " << (s.role == "init" ? "initialised the cluster" : "joined through " + s.joined) << "\n";
     out << "mesh:\n";
     for (const auto& h : report.handshakes)
-        out << "  " << h.peer << ": latest handshake " << (h.latest == "0" ? "never" : h.latest) << "\n";
+        out << "  " << h.peer << ": latest handshake " << describe_handshake(h) << "\n";
     if (!report.handshakes_note.empty()) out << "  " << report.handshakes_note << "\n";
     for (const auto& check : report.checks) out << "check " << check.name << ": " << (check.ok ? "ok" : "no") << " (" << check.detail << ")\n";
     if (!report.peers.empty()) out << "peers (what each says of itself):\n";

@@ -3,8 +3,10 @@
 //
 //   install   the bundle, the phases done, the phase running or failed and its last error, the
 //             installed version, the role (init or join, and through whom)
-//   mesh      the WireGuard interface's peers and their latest handshakes (`wg show`, when
-//             wireguard-tools is installed; networkd itself needs no tool and says nothing of them)
+//   mesh      the WireGuard interface's peers and how long ago their latest handshakes were
+//             (`wg show`, when wireguard-tools is installed; networkd itself needs no tool and
+//             says nothing of them); --json gives both the epoch ("latest", 0 for never) and
+//             "seconds_ago" (null for never)
 //   k3s       /readyz, the cluster's nodes and which of them run etcd
 //   add-ons   Cilium's DaemonSet and Argo CD's server rolled out
 //   peers     what each peer's agent says of itself over the mesh (GET /v1/state): filled in by
@@ -14,6 +16,8 @@
 // rather than failing the whole report.
 #pragma once
 
+#include <cstdint>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -31,9 +35,15 @@ struct Check {
 };
 
 struct HandShake {
-    std::string peer;  // node name (from its WireGuard public key), or the key
-    std::string latest;  // seconds since the epoch as wg prints it, "0" when never
+    std::string peer;          // node name (from its WireGuard public key), or the key
+    std::int64_t latest = 0;   // seconds since the epoch as `wg show latest-handshakes` prints it; 0: never
+    std::int64_t seconds_ago = 0;  // now - latest; 0 when never
 };
+
+// "never", "42 s ago", "3 min 5 s ago", "2 h 10 min ago", "4 d 3 h ago". The kernel stamps a
+// handshake with this node's own clock, so one later than now means the clock was set back:
+// "7 s in the future (...)".
+std::string describe_handshake(const HandShake& handshake);
 
 // One peer's own answer, or why there is none.
 struct PeerView {
@@ -58,7 +68,10 @@ struct NodeReport {
     std::vector<std::string> journal_tail;  // the last lines of journal.log
 };
 
-Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner);
+// `now` (seconds since the epoch) is what handshakes are measured from: the clock by default, a
+// fixed time in a test.
+Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner,
+                                  std::int64_t now = std::time(nullptr));
 std::string report_json(const NodeReport& report);
 std::string report_text(const NodeReport& report);
 

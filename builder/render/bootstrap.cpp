@@ -36,12 +36,28 @@ std::string render_bootstrap_env(const spec::Cluster& cluster, const spec::Node&
 
 std::string render_bootstrap_unit() {
     // Type=oneshot with Restart=on-failure needs systemd 244; Debian 12 has 252, Ubuntu 24.04 255.
-    // After cloud-final: the unit is enabled from runcmd, and the user-data's other files are
-    // all in place by then.
+    //
+    // The ordering. The unit runs after cloud-final.service: at first boot runcmd (which
+    // cloud-final runs) enables and starts it with --no-block, and the start waits until
+    // cloud-final is over, every file of the user-data in place. At a later boot it is started
+    // because multi-user.target wants it (enabled). But Debian's and Ubuntu's cloud-final.service
+    // is After=multi-user.target, and a target is ordered after every unit it wants unless that
+    // unit has DefaultDependencies=no (systemd src/core/unit.c,
+    // unit_add_default_target_dependency: "if either side wants no automatic dependencies");
+    // with the defaults, multi-user.target -> bundle-bootstrap -> cloud-final -> multi-user.target
+    // is a cycle, and systemd deletes this unit's start job to break it: a rebooted node never
+    // resumed. So the defaults are off and those that matter are spelled out (sysinit, basic,
+    // shutdown); multi-user.target, not waiting for it, is also reached while an install runs
+    // for an hour. tests/render/bootstrap_unit_test.cpp checks the ordering with
+    // `systemd-analyze verify` against Debian 12's and Ubuntu 24.04's cloud-init units.
     return std::string("[Unit]\n"
                        "Description=bundle node bootstrap: get the bundle, check it, run the node agent\n"
+                       "DefaultDependencies=no\n"
+                       "Requires=sysinit.target\n"
                        "Wants=network-online.target\n"
-                       "After=network-online.target cloud-final.service\n\n"
+                       "After=sysinit.target basic.target network-online.target cloud-final.service\n"
+                       "Conflicts=shutdown.target\n"
+                       "Before=shutdown.target\n\n"
                        "[Service]\n"
                        "Type=oneshot\n"
                        "ExecStart=/bin/sh ") +
@@ -51,7 +67,8 @@ std::string render_bootstrap_unit() {
            "RestartSec=60\n"
            "TimeoutStartSec=infinity\n\n"
            "[Install]\n"
-           "WantedBy=multi-user.target\n";
+           "WantedBy=" +
+           kBootstrapWantedBy + "\n";
 }
 
 }  // namespace bundle::render

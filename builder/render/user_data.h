@@ -9,7 +9,7 @@
 //   /etc/systemd/network/60-wg-mesh.network      0644
 //   /etc/bundle/bootstrap.env                    0644  what the bootstrap script reads
 //   /usr/local/lib/bundle/bootstrap.sh           0755  cloud-init/bootstrap.sh
-//   /etc/systemd/system/bundle-bootstrap.service 0644  runs it until the node agent takes over
+//   /etc/systemd/system/bundle-bootstrap.service 0644  runs it until the node is installed
 //
 // Panels take at most 16 KiB. When the plain document is larger, the largest files are written
 // gzip+base64 (`encoding: gz+b64`), largest first, until it fits; if even that is not enough,

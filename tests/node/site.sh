@@ -102,9 +102,22 @@ SH
   for name in systemctl networkctl nft sysctl sshd timedatectl k3s; do ln -s standin "$1/$name"; done
 }
 
+# stand_in_os ROOT: what the install's preflight (builder/node/preflight.h) looks for in a stock
+# Debian 12 image, as stand-ins under ROOT, not the real files: systemd-networkd's unit, and
+# WireGuard built into the running kernel (modules.builtin of `uname -r`). nft comes from
+# stand_in_commands; sha256sum and tar are the machine's.
+stand_in_os() {
+  mkdir -p "$1/lib/systemd/system" "$1/lib/modules/$(uname -r)" || return 1
+  printf '# A stand-in for systemd-networkd.service, not the real unit.\n[Service]\n' \
+    >"$1/lib/systemd/system/systemd-networkd.service"
+  echo kernel/drivers/net/wireguard/wireguard.ko >"$1/lib/modules/$(uname -r)/modules.builtin"
+}
+
 # node_files REPOSITORY USER_DATA ROOT: the node's files from its user-data under ROOT, with the
-# mesh addresses moved to loopback (127.0.0.N) so that its peers can be real processes here.
+# mesh addresses moved to loopback (127.0.0.N) so that its peers can be real processes here, and
+# the stand-in OS files of stand_in_os.
 node_files() {
   python3 "$1/tests/node/apply_user_data.py" "$2" "$3" || return 1
   sed -i 's/mesh_ipv4: 10\.6\.0\./mesh_ipv4: 127.0.0./' "$3/etc/bundle/node.yaml"
+  stand_in_os "$3"
 }

@@ -133,6 +133,9 @@ write_config() {
   printf 'ID=debian\nVERSION_ID="12"\n' >"$root/etc/os-release"
   printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$root/etc/passwd"
   printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$root/etc/ssh/sshd_config"
+  # What the install's preflight looks for in a stock image (stand-ins).
+  # shellcheck source=tests/node/site.sh
+  (. "$REPO/tests/node/site.sh" && stand_in_os "$root")
   echo "$root" >"$WORK/world/addresses/127.0.0.$1"
   [ -z "${2:-}" ] || python3 - "$root/etc/bundle/node.yaml" "$2" <<'PY'
 import hashlib, re, sys
