@@ -90,7 +90,7 @@ Status start_k3s_no_wait(Context& ctx) {
         ctx.log.say("k3s", "restarting K3s: " + why);
         if (auto s = run_step(ctx, "k3s", {{"systemctl", "restart", "--no-block", "k3s.service"}, {}, {}, {}}); !s) return s;
     } else {
-        // Unchanged: a running K3s is left alone; one stopped above (a cleared or reset
+        // Unchanged: a running K3s is left alone; one stopped above (a set-aside or reset
         // database) or after a reboot is started.
         if (auto s = run_step(ctx, "k3s", {{"systemctl", "start", "--no-block", "k3s.service"}, {}, {}, {}}); !s) return s;
     }

@@ -237,7 +237,8 @@ sleep 1.1
 expect 0 "bootstrap --force-init on an installed node" "$agent" node bootstrap --force-init \
   --config "$work/etcd/etc/bundle/node.yaml" --root "$work/etcd"
 : >"$state/k3s-active"  # K3s runs on the survivor, waiting for a quorum
-# and its configuration differs from what 10-config.sh writes, which restarts a running K3s:
+# and its configuration differs from what 10-config.sh writes (K3s is restarted for it, but only
+# after the reset):
 echo "# as the survivor had it" >>"$work/etcd/etc/rancher/k3s/config.yaml"
 mark
 expect 0 "the next install honours it" install_node "$work/etcd"
