@@ -36,7 +36,7 @@ int run_install(InstallFlags flags) {
     flags.options.ready_timeout = std::chrono::seconds(flags.ready_timeout);
     flags.options.poll_interval = std::chrono::milliseconds(flags.poll_ms);
     auto runner = node::system_runner();
-    // The install clears a stale database itself, after stopping K3s (node/phases.cpp).
+    // The install sets a stale database aside itself, after stopping K3s (node/phases.cpp).
     auto negotiate = peer::negotiate_options_from_environment();
     negotiate.root = flags.options.root;
     negotiate.clear_database = false;

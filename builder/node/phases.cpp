@@ -13,6 +13,8 @@
 #include "core/atomic_file.h"
 #include "core/safe_fs.h"
 #include "node/gitops_secret.h"
+#include "node/k3s_service.h"
+#include "node/old_database.h"
 #include "node/phase.h"
 
 namespace bundle::node {
@@ -97,6 +99,9 @@ Status wait_for(Context& ctx, const std::string& phase, const std::string& what,
 
 const Command kReadyz = k3s_kubectl({"get", "--raw=/readyz"});
 
+// K3s's database folder (embedded etcd, and its snapshots unless etcd-snapshot-dir says otherwise).
+constexpr char kDatabase[] = "/var/lib/rancher/k3s/server/db";
+
 constexpr char kServeUnit[] =
     "# Written by bundle node install; edits are overwritten.\n"
     "[Unit]\n"
@@ -147,7 +152,7 @@ Status phase_mesh(Context& ctx) {
     return run_step(ctx, "mesh", {{"systemctl", "restart", "bundle-node.service"}, {}, {}, {}});
 }
 
-// Stops K3s when it runs, before its database is removed or reset underneath it.
+// Stops K3s when it runs, before its database is moved aside or reset underneath it.
 Status stop_k3s(Context& ctx) {
     auto active = check_step(ctx, {{"systemctl", "is-active", "--quiet", "k3s.service"}, {}, {}, {}});
     if (!active) return std::move(active).error();
@@ -156,7 +161,8 @@ Status stop_k3s(Context& ctx) {
 }
 
 // The bootstrap decision (peer/negotiate.h), taken once per node and kept in state.json: a join
-// first clears this node's old database; a forced init keeps it for K3s's cluster reset.
+// first sets this node's old database aside (old_database.h: K3s would refuse to rejoin with it,
+// and its snapshots may be the only copy left); a forced init keeps it for K3s's cluster reset.
 Status take_role(Context& ctx) {
     auto plan = ctx.decide(ctx.config, ctx.log);
     if (!plan) return std::move(plan).error();
@@ -164,14 +170,12 @@ Status take_role(Context& ctx) {
     ctx.state.joined = plan->init ? "" : plan->address;
     ctx.log.say("k3s", plan->init ? "this node initialises the cluster"
                                   : "joining the cluster through " + plan->node + " (" + plan->address + ")");
-    std::string db = ctx.under_root("/var/lib/rancher/k3s/server/db");
+    std::string db = ctx.under_root(kDatabase);
     if (!plan->init && exists(db)) {
-        ctx.log.say("k3s", "clearing this node's old database " + db);
         if (auto s = stop_k3s(ctx); !s) return s;
-        std::string parent = db.substr(0, db.rfind('/'));
-        UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (!dir.valid()) return system_error(Code::io, parent, "cannot open", errno);
-        if (auto removed = remove_tree_at(dir.get(), "db", db); !removed) return removed;
+        auto aside = set_database_aside(ctx.dir.root, database_stamp());
+        if (!aside) return std::move(aside).error();
+        for (const std::string& line : aside->said) ctx.log.say("k3s", line);
     }
     if (plan->init && plan->forced && exists(db)) {
         // Disaster recovery: the old cluster lost its quorum for good. Its database is kept
@@ -180,6 +184,25 @@ Status take_role(Context& ctx) {
         ctx.log.say("k3s", "keeping the database " + db + ": K3s's cluster reset will make this node its only member");
         ctx.state.cluster_reset = true;
     }
+    return ctx.save();
+}
+
+// K3s's cluster reset (`k3s server --cluster-reset`), once. K3s writes server/db/reset-flag
+// before it resets (pkg/etcd/etcd.go, Reset), refuses another reset while the flag exists, and
+// removes it at its next normal start (pkg/cluster/managed.go, start). So a flag here means an
+// earlier attempt got that far and died before the agent recorded it (a crash, a reboot): the
+// reset is taken as done and K3s is started normally, which clears the flag.
+Status cluster_reset(Context& ctx) {
+    std::string flag = ctx.under_root(std::string(kDatabase) + "/reset-flag");
+    if (exists(flag)) {
+        ctx.log.say("k3s", "K3s's " + flag + " exists: an earlier cluster reset ran; starting K3s normally");
+    } else {
+        // Reads /etc/rancher/k3s/config.yaml like the service; exits 0 once etcd has one member.
+        ctx.log.say("k3s", "running K3s's cluster reset (this can take a minute or two)");
+        if (auto s = run_step(ctx, "k3s", {{"k3s", "server", "--cluster-reset"}, {}, {}, {}}); !s) return s;
+        ctx.log.say("k3s", "cluster reset done: this node is the only etcd member; the others rejoin through it");
+    }
+    ctx.state.cluster_reset = false;
     return ctx.save();
 }
 
@@ -193,29 +216,22 @@ Status phase_k3s(Context& ctx) {
     Env config_env = {{"K3S_TOKEN", ctx.config.k3s_token},
                       {"K3S_INIT", ctx.state.role == "init" ? "1" : "0"},
                       {"JOIN_ADDRESS", ctx.state.joined},
+                      {"NODE_NAME", ctx.config.self},
                       {"MESH_IP", me.mesh_ipv4},
                       {"PUBLIC_IP", me.public_ipv4},
                       {"TLS_SANS", joined(ctx.config.tls_names, " ")}};
-    // Before 10-config.sh, which restarts a running K3s when its configuration changed: on a
-    // database without quorum that restart would wait for a K3s that never becomes ready. Also
-    // after a reboot since the decision, which may have started it.
+    // K3s must not run on the database its reset rewrites: stopped also after a reboot since
+    // the decision, which may have started it.
     if (ctx.state.cluster_reset)
         if (auto s = stop_k3s(ctx); !s) return s;
     if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/10-config.sh"}, config_env); !s) return s;
     if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/20-airgap.sh"}, {}); !s) return s;
-    if (ctx.state.cluster_reset) {
-        // Reads /etc/rancher/k3s/config.yaml like the service; exits 0 once etcd has one member.
-        ctx.log.say("k3s", "running K3s's cluster reset (this can take a minute or two)");
-        if (auto s = run_step(ctx, "k3s", {{"k3s", "server", "--cluster-reset"}, {}, {}, {}}); !s) return s;
-        ctx.state.cluster_reset = false;
-        if (auto saved = ctx.save(); !saved) return saved;
-        ctx.log.say("k3s", "cluster reset done: this node is the only etcd member; the others rejoin through it");
-    }
+    if (ctx.state.cluster_reset)
+        if (auto s = cluster_reset(ctx); !s) return s;
+    // Writes the unit and never starts K3s (INSTALL_K3S_SKIP_START): the agent does, next, when
+    // the binary, the unit or the configuration changed, and without waiting on systemd.
     if (auto s = run_scripts(ctx, "k3s", {"payload/k3s/40-install.sh"}, {}); !s) return s;
-    // 40-install.sh starts K3s only when it installs it; on a node where it was installed before,
-    // K3s may have been stopped above (a cleared or reset database). Starting a running unit is
-    // a no-op.
-    if (auto s = run_step(ctx, "k3s", {{"systemctl", "start", "k3s.service"}, {}, {}, {}}); !s) return s;
+    if (auto s = start_k3s_no_wait(ctx); !s) return s;
     return wait_for(ctx, "k3s", "K3s answers /readyz", kReadyz);
 }
 

@@ -12,6 +12,7 @@
 #include "core/atomic_file.h"
 #include "core/fd.h"
 #include "core/safe_fs.h"
+#include "node/old_database.h"
 #include "node/state.h"
 #include "peer/local_state.h"
 #include "node/state.h"
@@ -97,22 +98,11 @@ Status write_force_init_marker(const std::string& root) {
 }
 
 Result<bool> clear_k3s_database(const std::string& root) {
-    node::StateDir dir(root);
-    std::string server = dir.under_root("/var/lib/rancher/k3s/server");
-    UniqueFd parent(::open(server.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!parent.valid()) {
-        if (errno == ENOENT)
-            return false;
-        return system_error(Code::io, server, "cannot open", errno);
-    }
-    struct stat info {};
-    if (::fstatat(parent.get(), "db", &info, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT)
-            return false;
-        return system_error(Code::io, server + "/db", "cannot inspect", errno);
-    }
-    BUNDLE_TRY(remove_tree_at(parent.get(), "db", server + "/db"));
-    return true;
+    // Set aside, never deleted: its snapshots may be the only copy left (node/old_database.h).
+    auto aside = node::set_database_aside(node::StateDir(root).root, node::database_stamp());
+    if (!aside)
+        return std::move(aside).error();
+    return aside->moved;
 }
 
 Result<Decision> decide_once(const node::NodeConfig& config, bool force_init,
@@ -175,8 +165,8 @@ Result<Role> negotiate_role(const node::NodeConfig& config, const NegotiateOptio
                     if (!cleared)
                         return std::move(cleared).error();
                     if (*cleared)
-                        log("deleted this node's old K3s database, which K3s would refuse to "
-                            "rejoin with");
+                        log("set this node's old K3s database aside (K3s would refuse to "
+                            "rejoin with it; its snapshots are kept)");
                 }
                 return Role{Role::Kind::join, decision->join_node, decision->join_address, false,
                             decision->reason};

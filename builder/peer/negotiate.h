@@ -3,14 +3,14 @@
 // K3s phase, before it writes K3s's configuration; `bundle node bootstrap` shows the decision.
 //
 // Preconditions: K3s is not running on this node (never started, or stopped by the caller):
-// for a join, this node's old K3s database is deleted here (unless `clear_database` is off
+// for a join, this node's old K3s database is set aside here (unless `clear_database` is off
 // because the caller does it itself, as the install does after stopping K3s).
 //
 // Each round asks every peer (in parallel, with short timeouts) and decides. Wait: the reason is
 // logged and the round repeats after `poll_interval`, until `timeout` (an error naming the last
 // reason; 0 waits for ever) or `stop`. Join: the chosen member is asked to remove a stale
 // member of this node's name (a failure is logged and the next round decides again, maybe for
-// another member); then this node's old database is deleted and the role returned. A must-match
+// another member); then this node's old database is set aside and the role returned. A must-match
 // mismatch is an error at once: waiting would not change it.
 //
 // Disaster recovery: when most of the cluster is lost for good, the survivors have no quorum and
@@ -74,7 +74,8 @@ Result<Decision> decide_once(const node::NodeConfig& config, bool force_init,
 std::string force_init_marker(const std::string& root);
 Status write_force_init_marker(const std::string& root);
 
-// Deletes <root>/var/lib/rancher/k3s/server/db without following links; true when it existed.
+// Sets <root>/var/lib/rancher/k3s/server/db aside without following links, its snapshots kept
+// (node/old_database.h); true when it existed.
 Result<bool> clear_k3s_database(const std::string& root);
 
 }  // namespace bundle::peer

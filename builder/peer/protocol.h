@@ -13,8 +13,8 @@
 //      anything else so that no member, matching or not, is joined while one of them disagrees.
 //   2. A healthy member (its K3s answers /readyz) with our digest: join it (the lowest-numbered
 //      one when several are). Before K3s starts, the joining node asks that member to remove a
-//      stale etcd member of its own name (authenticated, see removal_auth.h) and clears its own
-//      old database: K3s refuses to rejoin a removed member whose data directory survives
+//      stale etcd member of its own name (authenticated, see removal_auth.h) and sets its own
+//      old database aside: K3s refuses to rejoin a removed member whose data directory survives
 //      (k3s #13498), and etcd refuses a second member with the address of a stale one.
 //   3. Every other configured node answered that it holds no cluster (state `none`), and this
 //      node has the lowest number of all configured nodes: initialise the cluster.

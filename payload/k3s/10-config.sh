@@ -22,13 +22,27 @@
 # The token is never written into config.yaml and never printed: it goes into its own 0600 file,
 # which config.yaml names with `token-file`.
 #
-# When any of these files changed and K3s runs, K3s is restarted to read them.
+# It restarts nothing: K3s reads these files when it starts, and the node agent restarts it
+# (without waiting on systemd) when they, the binary or the unit changed (node/k3s_service.h). A
+# blocking `systemctl restart` here would hang for ever on a K3s that never becomes ready: the
+# unit is Type=notify with TimeoutStartSec=0 (K3s's install.sh).
+#
+# The node is named in `node-name`, not after the kernel's hostname (K3s's default): the agent's
+# checks (`kubectl wait node/NAME`, the etcd annotation), member removal and K3s's node-password
+# secret all use the name in cluster.yaml, whatever the hostname is.
+#
+# etcd's snapshots go to /var/lib/rancher/k3s/server/snapshots/etcd (`etcd-snapshot-dir`), outside
+# server/db (K3s's default, pkg/etcd/snapshot.go snapshotDir), so that setting the database aside
+# (a rejoin) or removing it by hand never takes them with it. K3s creates only its default
+# folder, so this script makes it (0700). It is no setting that must match across servers
+# (K3s's CriticalControlArgs do not include it).
 #
 # Environment:
 #   BUNDLE_ROOT  root prefix of every file written (default /)
 #   K3S_TOKEN    the cluster token (required)
 #   K3S_INIT     1 on the node that initialises the cluster, 0 otherwise (default 0)
 #   JOIN_ADDRESS mesh address of a healthy member to join (required unless K3S_INIT=1)
+#   NODE_NAME    this node's name in cluster.yaml (required; a DNS label: K3s's node name)
 #   MESH_IP      this node's mesh IPv4 address (required)
 #   PUBLIC_IP    this node's public IPv4 address (required)
 #   TLS_SANS     extra names and addresses for the API server certificate (space-separated)
@@ -62,6 +76,11 @@ case $K3S_TOKEN in
 esac
 need_ipv4 MESH_IP
 need_ipv4 PUBLIC_IP
+need NODE_NAME
+case $NODE_NAME in
+  *[!a-z0-9-]* | -* | *-) die "NODE_NAME must be a DNS label (a-z, 0-9, '-'), not '$NODE_NAME'" ;;
+esac
+[ "${#NODE_NAME}" -le 63 ] || die "NODE_NAME is longer than a DNS label (63): '$NODE_NAME'"
 init=${K3S_INIT:-0}
 case $init in
   0) need_ipv4 JOIN_ADDRESS
@@ -82,14 +101,12 @@ token_file=$k3s_dir/cluster-token
 audit_policy=$k3s_dir/audit-policy.yaml
 psa_config=$k3s_dir/pod-security.yaml
 audit_log=/var/lib/rancher/k3s/server/logs/audit.log
-any=no
+snapshot_dir=/var/lib/rancher/k3s/server/snapshots/etcd
 
-# The token, through a here-document: it is in no process's arguments. (Not through a pipe:
-# write_file would then run in a subshell and its `changed` would be lost.)
+# The token, through a here-document: it is in no process's arguments.
 write_file "$token_file" 600 <<TOKEN
 $K3S_TOKEN
 TOKEN
-[ "$changed" = no ] || any=yes
 
 write_file "$audit_policy" 600 <<'YAML'
 # Written by bundle (payload/k3s/10-config.sh); edits are overwritten.
@@ -134,7 +151,6 @@ rules:
           - tokenreviews
   - level: Metadata
 YAML
-[ "$changed" = no ] || any=yes
 
 write_file "$psa_config" 600 <<'YAML'
 # Written by bundle (payload/k3s/10-config.sh); edits are overwritten.
@@ -160,7 +176,6 @@ plugins:
         namespaces:
           - kube-system
 YAML
-[ "$changed" = no ] || any=yes
 
 # The audit log's directory, private (the CIS hardening guide's 0700).
 if [ ! -d "$root${audit_log%/*}" ]; then
@@ -168,6 +183,13 @@ if [ ! -d "$root${audit_log%/*}" ]; then
   echo "changed ${audit_log%/*}"
 fi
 chmod 700 "$root${audit_log%/*}"
+
+# etcd's snapshot folder, private like K3s's own (it creates db/snapshots 0700).
+if [ ! -d "$root$snapshot_dir" ]; then
+  mkdir -p "$root$snapshot_dir" || die "cannot create $snapshot_dir"
+  echo "changed $snapshot_dir"
+fi
+chmod 700 "$root${snapshot_dir%/*}" "$root$snapshot_dir"
 
 config=$(
   echo "# Written by bundle (payload/k3s/10-config.sh); edits are overwritten."
@@ -178,6 +200,7 @@ config=$(
     echo "server: https://$JOIN_ADDRESS:6443"
   fi
   echo "token-file: $token_file"
+  echo "node-name: $NODE_NAME"
   echo "node-ip: $MESH_IP"
   echo "advertise-address: $MESH_IP"
   echo "node-external-ip: $PUBLIC_IP"
@@ -197,6 +220,7 @@ config=$(
   echo "flannel-backend: none"
   echo "secrets-encryption: true"
   echo "service-cidr: 10.43.0.0/16"
+  echo "etcd-snapshot-dir: $snapshot_dir"
   echo "# Hardening (K3s's CIS hardening guide)."
   echo "protect-kernel-defaults: true"
   echo "write-kubeconfig-mode: \"0600\""
@@ -216,9 +240,3 @@ config=$(
 write_file "$k3s_dir/config.yaml" 600 <<CONFIG
 $config
 CONFIG
-[ "$changed" = no ] || any=yes
-
-if [ "$any" = yes ] && systemctl is-active --quiet k3s.service; then
-  systemctl restart k3s.service || die "systemctl restart k3s.service failed"
-  echo "changed restarted k3s.service"
-fi

@@ -1,9 +1,16 @@
 #!/bin/sh
 # K3s's air-gap install, service part: runs the bundle's install.sh (the one of the K3s release,
-# pinned in the lock) with INSTALL_K3S_SKIP_DOWNLOAD=true and INSTALL_K3S_EXEC=server. It writes
-# the k3s.service unit, the kubectl/crictl links and the uninstall script, and (re)starts K3s,
-# which reads everything else from /etc/rancher/k3s/config.yaml (10-config.sh). Run after
-# 10-config.sh and 20-airgap.sh.
+# pinned in the lock) with INSTALL_K3S_SKIP_DOWNLOAD=true, INSTALL_K3S_EXEC=server and
+# INSTALL_K3S_SKIP_START=true. It writes the k3s.service unit, the kubectl/crictl links and the
+# uninstall script, enables the unit and reloads systemd, and starts nothing: K3s reads everything
+# else from /etc/rancher/k3s/config.yaml (10-config.sh). Run after 10-config.sh and 20-airgap.sh.
+#
+# Why not let install.sh start K3s (install.sh, service_enable_and_start): it runs a blocking
+# `systemctl restart k3s` on a Type=notify unit with TimeoutStartSec=0, which never returns while
+# K3s is not ready (a joining server that cannot reach its peer); and it starts K3s only when the
+# binary, the unit or its environment changed while it ran ("No change detected so skipping
+# service start"), but 20-airgap.sh has replaced the binary already, so an upgrade would keep the
+# old one running. The node agent (re)starts K3s itself, with --no-block, and waits on /readyz.
 #
 # It runs only when K3s is not installed yet (no k3s.service unit) or when /usr/local/bin/k3s is
 # not the binary it last installed (its SHA-256 is kept in /var/lib/bundle/k3s-installed.sha256).
@@ -35,8 +42,8 @@ fi
 # In a subshell: the K3S_* variables (the token among them) are removed for install.sh only.
 (
   for name in $(env | sed -n 's/^\(K3S_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$name"; done
-  INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_EXEC=server
-  export INSTALL_K3S_SKIP_DOWNLOAD INSTALL_K3S_EXEC
+  INSTALL_K3S_SKIP_DOWNLOAD=true INSTALL_K3S_EXEC=server INSTALL_K3S_SKIP_START=true
+  export INSTALL_K3S_SKIP_DOWNLOAD INSTALL_K3S_EXEC INSTALL_K3S_SKIP_START
   sh "$installer" >&2
 ) || die "the K3s install script failed: see its messages above"
 echo "changed installed k3s ($sum)"

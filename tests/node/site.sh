@@ -38,12 +38,27 @@ stand_in_image_files() {
   printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: argocd-server\n' >img/files/install.yaml
   cat >img/files/install.sh <<'SH'
 #!/bin/sh
-# A stand-in for K3s's install.sh, not the real one: records its call, writes the unit the real
-# one writes, and marks K3s as running for the k3s stand-in.
+# A stand-in for K3s's install.sh, not the real one: records its call, writes the unit the real one
+# writes, and starts K3s as the real one does (install.sh, service_enable_and_start): unless
+# INSTALL_K3S_SKIP_START=true, and only when the binary, the unit or its environment file changed
+# while it ran ("No change detected so skipping service start"), through a blocking
+# `systemctl restart k3s`.
 echo "install.sh $*" >>"$CALLS"
+files="$BUNDLE_ROOT/usr/local/bin/k3s $BUNDLE_ROOT/etc/systemd/system/k3s.service $BUNDLE_ROOT/etc/systemd/system/k3s.service.env"
+# shellcheck disable=SC2086 # one path per word
+before=$(sha256sum $files 2>&1)
 mkdir -p "$BUNDLE_ROOT/etc/systemd/system"
-echo "[Service]" >"$BUNDLE_ROOT/etc/systemd/system/k3s.service"
-: >"$STATE/k3s-active"
+printf '[Service]\nType=notify\nTimeoutStartSec=0\nExecStart=/usr/local/bin/k3s server\n' >"$BUNDLE_ROOT/etc/systemd/system/k3s.service"
+env | grep -E '^(K3S|CONTAINERD)_' >"$BUNDLE_ROOT/etc/systemd/system/k3s.service.env"
+systemctl enable "$BUNDLE_ROOT/etc/systemd/system/k3s.service" >/dev/null
+systemctl daemon-reload
+[ "${INSTALL_K3S_SKIP_START:-}" != true ] || exit 0
+# shellcheck disable=SC2086 # one path per word
+if [ "$(sha256sum $files 2>&1)" = "$before" ]; then
+  echo "[INFO]  No change detected so skipping service start"
+  exit 0
+fi
+systemctl restart k3s
 SH
 }
 
@@ -67,30 +82,94 @@ YAML
 }
 
 # stand_in_commands DIR: stand-ins for the system's commands in DIR, not the real ones: each
-# appends "NAME ARGS" to $CALLS. k3s answers /readyz once the stand-in install.sh ran; nft fails
-# when $STATE/nft-fails exists, and Cilium's rollout when $STATE/cilium-fails does; etcd's
-# address (the node annotation) is 127.0.0.1, node-1's mesh address, or what $STATE/etcd-address
-# holds; `k3s server --cluster-reset` fails when $STATE/reset-fails exists; `systemctl is-active`
-# says yes while $STATE/k3s-active exists, which `systemctl stop k3s.service` removes and
-# `systemctl start k3s.service` makes; timedatectl says NTP is on. `k3s kubectl apply ... -f -`
-# stands in for the API server's store: it appends what it reads on stdin, one object a line, to
-# $STATE/applied.jsonl (not to $CALLS, which records argv only).
+# appends "NAME ARGS" to $CALLS. nft fails when $STATE/nft-fails exists, and Cilium's rollout
+# when $STATE/cilium-fails does; etcd's address (the node annotation) is 127.0.0.1, node-1's mesh
+# address, or what $STATE/etcd-address holds; timedatectl says NTP is on.
+#
+# K3s and its unit, as K3s and systemd behave (read in K3s's install.sh, pkg/etcd/etcd.go,
+# pkg/cluster/managed.go):
+#   - k3s.service runs while $STATE/k3s-active exists (`systemctl is-active`); `systemctl stop`
+#     removes it, `start` (of a stopped unit) and `restart` make it. A start counts one line in
+#     $STATE/k3s-starts.
+#   - k3s.service is Type=notify with TimeoutStartSec=0: while $STATE/k3s-never-ready exists, K3s
+#     never says READY=1, so `systemctl start|restart k3s` without --no-block never returns
+#     (it polls, so removing the file, or $STATE, lets it end), and /readyz is refused.
+#   - `k3s kubectl get --raw=/readyz` says ok while the unit runs and is ready.
+#   - `k3s server --cluster-reset` fails at once when $STATE/reset-fails exists.
+# With $STANDIN_ROOT (the root the agent installs into) also:
+#   - a start records the SHA-256 of $STANDIN_ROOT/usr/local/bin/k3s in $STATE/k3s-running: the
+#     binary the running K3s is;
+#   - the node is named after config.yaml's node-name, else the kernel's hostname (`uname -n`),
+#     and `kubectl wait node/X` and `get node X` answer NotFound for any other name;
+#   - `k3s server --cluster-reset` refuses to run while server/db/reset-flag exists ("cluster-reset
+#     was successfully performed, please remove the cluster-reset flag..."), writes the flag
+#     before it resets, and dies right after writing it when $STATE/reset-dies exists; a normal
+#     start removes the flag (managed.go, start).
+# `k3s kubectl apply ... -f -` stands in for the API server's store: it appends what it reads
+# on stdin, one object a line, to $STATE/applied.jsonl (not to $CALLS, which records argv only).
 stand_in_commands() {
   cat >"$1/standin" <<'SH'
 #!/bin/sh
 name=${0##*/}
 echo "$name $*" >>"$CALLS"
+db=${STANDIN_ROOT:+$STANDIN_ROOT/var/lib/rancher/k3s/server/db}
+# k3s_starts: K3s starts on the binary in place; a normal start removes K3s's reset flag.
+k3s_starts() {
+  : >"$STATE/k3s-active"
+  echo start >>"$STATE/k3s-starts"
+  [ -n "${STANDIN_ROOT:-}" ] || return 0
+  sha256sum <"$STANDIN_ROOT/usr/local/bin/k3s" | cut -d' ' -f1 >"$STATE/k3s-running"
+  rm -f "$db/reset-flag"
+}
+# node_name: what K3s names this node.
+node_name() {
+  configured=$(sed -n 's/^node-name: *//p' "$STANDIN_ROOT/etc/rancher/k3s/config.yaml" 2>/dev/null)
+  echo "${configured:-$(uname -n)}"
+}
 case $name in
   nft) [ ! -e "$STATE/nft-fails" ] || { echo "nft: stand-in failure" >&2; exit 3; } ;;
-  systemctl) case "$1 ${2:-}" in
-    is-active*) [ -e "$STATE/k3s-active" ]; exit ;;
-    "stop k3s.service") rm -f "$STATE/k3s-active" ;;
-    "start k3s.service") : >"$STATE/k3s-active" ;;
-  esac ;;
+  systemctl)
+    verb=$1
+    shift
+    block=yes
+    unit=
+    for arg in "$@"; do
+      case $arg in --no-block) block=no ;; -*) ;; *) unit=$arg ;; esac
+    done
+    case "$verb ${unit%.service}" in
+      is-active*) [ -e "$STATE/k3s-active" ]; exit ;;
+      "stop k3s") rm -f "$STATE/k3s-active" ;;
+      "start k3s" | "restart k3s")
+        if [ "$verb" = restart ] || [ ! -e "$STATE/k3s-active" ]; then k3s_starts; fi
+        if [ "$block" = yes ]; then
+          while [ -e "$STATE/k3s-never-ready" ]; do sleep 0.1; done
+        fi ;;
+    esac ;;
   k3s) case "$*" in
-    *readyz*) [ -e "$STATE/k3s-active" ] && echo ok ;;
-    *etcd*node-address*) cat "$STATE/etcd-address" 2>/dev/null || echo 127.0.0.1 ;;
-    "server --cluster-reset") [ ! -e "$STATE/reset-fails" ] || { echo "stand-in: etcd did not start" >&2; exit 1; } ;;
+    *readyz*)
+      if [ -e "$STATE/k3s-active" ] && [ ! -e "$STATE/k3s-never-ready" ]; then echo ok; exit 0; fi
+      echo "The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?"
+      exit 1 ;;
+    *"wait --for=condition=Ready node/"* | *"get node "*)
+      if [ -n "${STANDIN_ROOT:-}" ]; then
+        asked=$(echo "$*" | sed -n 's|.*node/\([^ ]*\).*|\1|p; s|.*get node \([^ ]*\).*|\1|p' | head -n 1)
+        if [ "$asked" != "$(node_name)" ]; then
+          echo "Error from server (NotFound): nodes \"$asked\" not found" >&2
+          exit 1
+        fi
+      fi
+      case "$*" in *etcd*node-address*) cat "$STATE/etcd-address" 2>/dev/null || echo 127.0.0.1 ;; esac ;;
+    "server --cluster-reset")
+      [ ! -e "$STATE/reset-fails" ] || { echo "stand-in: etcd did not start" >&2; exit 1; }
+      if [ -n "${STANDIN_ROOT:-}" ]; then
+        if [ -e "$db/reset-flag" ]; then
+          echo "level=fatal msg=\"Error: cluster-reset was successfully performed, please remove the cluster-reset flag and start k3s normally, if you need to perform another cluster reset, you must first manually delete the $db/reset-flag file\"" >&2
+          exit 1
+        fi
+        mkdir -p "$db"
+        : >"$db/reset-flag"
+        [ ! -e "$STATE/reset-dies" ] || { echo "stand-in: killed during the reset" >&2; exit 137; }
+      fi ;;
     "kubectl apply "*" -f -") { cat; echo; } >>"$STATE/applied.jsonl" ;;
     *daemonset/cilium*) [ ! -e "$STATE/cilium-fails" ] || { echo "error: stand-in: daemon set cilium has 0 of 3 ready" >&2; exit 1; } ;;
   esac ;;

@@ -457,7 +457,7 @@ removed_rejoins() {  # follows replay: node-3 was removed but keeps its old data
     join*) ;;
     *) fail "$name" "node-3: $(outcome 3), expected a join"; return ;;
   esac
-  grep -q "deleted this node's old K3s database" "$(root_of 3)/agent.log" ||
+  grep -q "set this node's old K3s database aside" "$(root_of 3)/agent.log" ||
     { fail "$name" "node-3 did not clear its old database"; return; }
   check_one_cluster "$name" "node-1 node-2 node-3" || return
   healthy 3 || { fail "$name" "node-3 is not healthy"; return; }

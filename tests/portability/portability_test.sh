@@ -250,7 +250,7 @@ else
   done
   cp cluster-dist/site-1.bundle "$in_root_dir/"
   # Stand-ins for the system's commands, not the real ones: each appends "NAME ARGS" to the calls
-  # log; k3s answers /readyz (and systemctl is-active says yes) once the stand-in install.sh ran.
+  # log; k3s answers /readyz (and systemctl is-active says yes) once k3s.service was started.
   mkdir "$in_root_dir/bin" "$in_root_dir/state"
   stand_in_commands "$in_root_dir/bin"
   expect 0 "Debian 12: bundle node install --root" chrooted \
