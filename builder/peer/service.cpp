@@ -110,6 +110,16 @@ HttpResponse AgentService::remove(const HttpRequest& request) {
         return json_error(400, parsed.error().message);
     const RemovalRequest& removal = *parsed;
     std::string about = "removal of " + removal.node + " asked by " + request.peer;
+    // Before the MAC: a request made for another member is refused as such, whatever its MAC;
+    // the MAC then covers this node's own name and address (removal_auth.h).
+    const node::Peer& self = config_.me();
+    if (removal.receiver != self.name || removal.receiver_address != self.mesh_ipv4) {
+        log_(about + ": refused, it is addressed to " + removal.receiver + " (" +
+             removal.receiver_address + ")");
+        return json_error(403, "this request is addressed to " + removal.receiver + " (" +
+                                   removal.receiver_address + "), this node is " + self.name +
+                                   " (" + self.mesh_ipv4 + ")");
+    }
     if (!mac_matches(key_, removal)) {
         log_(about + ": refused, authentication failed");
         return json_error(401, "authentication failed");

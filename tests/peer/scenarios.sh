@@ -403,22 +403,25 @@ mismatch() {
 }
 
 # A removal request made from the documented construction (removal_auth.h), not by bundle.
-removal_request() {  # TOKEN NODE -> JSON on stdout
-  python3 - "$1" "$2" <<'EOF'
+removal_request() {  # TOKEN NODE [RECEIVER_NUMBER] -> JSON on stdout, addressed to node-1 by default
+  python3 - "$1" "$2" "${3:-1}" <<'EOF'
 import hashlib, hmac, json, os, sys, time
-token, node = sys.argv[1].encode(), sys.argv[2]
+token, node, receiver = sys.argv[1].encode(), sys.argv[2], sys.argv[3]
+receiver, address = "node-" + receiver, "127.0.0." + receiver
 prk = hmac.new(b"bundle/peer/v1", token, hashlib.sha256).digest()
 key = hmac.new(prk, b"members/remove\x01", hashlib.sha256).digest()
 timestamp, nonce = int(time.time()), os.urandom(16).hex()
-canonical = f"bundle-peer-v1\nPOST\n/v1/members/remove\n{node}\n{timestamp}\n{nonce}\n"
+canonical = (f"bundle-peer-v2\nPOST\n/v1/members/remove\n{receiver}\n{address}\n{node}\n"
+             f"{timestamp}\n{nonce}\n")
 mac = hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
-print(json.dumps({"node": node, "timestamp": timestamp, "nonce": nonce, "mac": mac}))
+print(json.dumps({"node": node, "receiver": receiver, "receiver_address": address,
+                  "timestamp": timestamp, "nonce": nonce, "mac": mac}))
 EOF
 }
 
-post_removal() {  # BODY_FILE -> HTTP status
+post_removal() {  # BODY_FILE [NODE_NUMBER] -> HTTP status, posted to node-1 by default
   curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$1" \
-    "http://127.0.0.1:$PORT/v1/members/remove"
+    "http://127.0.0.${2:-1}:$PORT/v1/members/remove"
 }
 
 replay() {
@@ -427,22 +430,27 @@ replay() {
   removal_request "$TOKEN" node-3 >"$WORK/request.json"
   removal_request "wrong-token" node-3 >"$WORK/forged.json"
   forged=$(post_removal "$WORK/forged.json")
+  # Issue 12, point 13: the request signed for node-1, captured and sent to node-2 (which holds
+  # the same key): refused, before node-1 has even seen it.
+  elsewhere=$(post_removal "$WORK/request.json" 2)
   first=$(post_removal "$WORK/request.json")
   second=$(post_removal "$WORK/request.json")
   stop_serve 1
   start_serve 1
   after_restart=$(post_removal "$WORK/request.json")
   removals=$(grep -c '^removed node-3 ' "$WORK/world/events" || true)
-  if [ "$forged" != 401 ] || [ "$first" != 200 ] || [ "$second" != 409 ] || [ "$after_restart" != 409 ] ||
-    [ "$removals" != 1 ]; then
-    fail "$name" "forged $forged, first $first, replay $second, replay after restart $after_restart, removals $removals"
+  if [ "$forged" != 401 ] || [ "$elsewhere" != 403 ] || [ "$first" != 200 ] || [ "$second" != 409 ] ||
+    [ "$after_restart" != 409 ] || [ "$removals" != 1 ]; then
+    fail "$name" "forged $forged, sent to node-2 $elsewhere, first $first, replay $second, replay after restart $after_restart, removals $removals"
     return
   fi
+  grep -q 'refused, it is addressed to node-1 (127.0.0.1)' "$(root_of 2)/serve.log" ||
+    { fail "$name" "node-2 did not log why it refused the request made for node-1"; return; }
   if grep -q "$TOKEN" "$(root_of 1)/serve.log" || grep -q "$(sed 's/.*"mac": "\([0-9a-f]*\)".*/\1/' "$WORK/request.json")" "$(root_of 1)/serve.log"; then
     fail "$name" "the token or the MAC is in node-1's log"
     return
   fi
-  pass "$name" "forged key 401; first 200 removed node-3's member; replay 409; replay after node-1's restart 409; one removal"
+  pass "$name" "forged key 401; made for node-1, sent to node-2: 403; first 200 removed node-3's member; replay 409; replay after node-1's restart 409; one removal"
 }
 
 removed_rejoins() {  # follows replay: node-3 was removed but keeps its old database
