@@ -76,13 +76,19 @@ HttpResponse AgentService::handle(const HttpRequest& request) {
 }
 
 LocalState AgentService::current_state() {
-    std::lock_guard lock(probe_mutex_);
-    auto now = std::chrono::steady_clock::now();
-    if (!probed_ || now - probed_at_ >= kProbeReuse) {
-        probed_ = probe_local_state(config_, dir_, runner_);
-        probed_at_ = std::chrono::steady_clock::now();
+    bool healthy = false;
+    {
+        std::lock_guard lock(probe_mutex_);
+        auto now = std::chrono::steady_clock::now();
+        if (!probed_healthy_ || now - probed_at_ >= kProbeReuse) {
+            probed_healthy_ = k3s_healthy(runner_);
+            probed_at_ = std::chrono::steady_clock::now();
+        }
+        healthy = *probed_healthy_;
     }
-    return *probed_;
+    // The files are read at every request: a join announced a moment ago must be in the very
+    // next answer (protocol.h, "One join at a time").
+    return probe_local_state(config_, dir_, healthy);
 }
 
 HttpResponse AgentService::state(const HttpRequest& request) {

@@ -12,8 +12,8 @@
 // window or this node itself named, 404 not a node of this cluster, 409 a replayed nonce or this
 // node not being a cluster member, 502 the removal command failed.
 //
-// The state is probed at most once a second (a health check runs kubectl) and shared by the
-// requests of that second.
+// K3s's health is probed at most once a second (the check runs kubectl) and shared by the
+// requests of that second; the files that make the rest of the state are read at every request.
 #pragma once
 
 #include <atomic>
@@ -68,7 +68,7 @@ class AgentService {
     NonceStore nonces_;
     std::mutex probe_mutex_;
     std::chrono::steady_clock::time_point probed_at_{};
-    std::optional<LocalState> probed_;
+    std::optional<bool> probed_healthy_;
     std::mutex removal_mutex_;  // one removal at a time
 };
 

@@ -279,6 +279,14 @@ members() {  # the members of the one cluster, sorted, space-separated
 }
 founder() { sed -n 's/^init [^ ]* by //p' "$WORK/world/events" | head -n 1; }
 healthy() { node_env "$1" k3s kubectl get --raw=/readyz >/dev/null 2>&1; }
+becomes_healthy() {  # N: until node N's K3s stand-in answers ready (a joined learner is promoted), at most 10 s
+  tries=0
+  until healthy "$1"; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 200 ] || return 1
+    sleep 0.05
+  done
+}
 
 pass() { echo "scenario $1: ok ($2)"; }
 fail() {
@@ -321,7 +329,7 @@ all_fresh() {  # ORDER, e.g. 231
     sleep 0.15
   done
   wait_outcomes 1 2 3 || { fail "$name" "not every node decided"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   if [ "$(outcome 1)" != init ] || [ "$(founder)" != node-1 ]; then
     fail "$name" "node-1 did not found it"
     return
@@ -345,7 +353,7 @@ first_node_late() {
   fi
   boot 1
   wait_outcomes 1 2 3 || { fail "$name" "not every node decided"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   pass "$name" "node-2 and node-3 waited, naming node-1 unreachable; then node-1 founded, they joined"
 }
 
@@ -353,7 +361,7 @@ reinstall() {  # N NAME: node N reinstalled (its disk wiped) while the other two
   name=$2
   form_cluster
   again=$1
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   stop_serve "$again"
   rm -rf "$(root_of "$again")"
   write_config "$again"
@@ -363,7 +371,7 @@ reinstall() {  # N NAME: node N reinstalled (its disk wiped) while the other two
     join*) ;;
     *) fail "$name" "node-$again: $(outcome "$again"), expected a join"; return ;;
   esac
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   via=$(outcome "$again" | cut -d ' ' -f 2)
   grep -q "^removed node-$again from .* by $via$" "$WORK/world/events" ||
     { fail "$name" "the stale member of node-$again was not removed through $via"; return; }
@@ -384,7 +392,7 @@ peer_unreachable() {
   fi
   boot 3
   wait_outcomes 1 2 3 || { fail "$name" "not every node decided"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   pass "$name" "node-1 waited, naming node-3 unreachable, and founded nothing; once node-3 answered: one cluster"
 }
 
@@ -397,7 +405,7 @@ mismatch() {
   esac
   grep -q "must-match K3s settings have digest sha256:.*, this node's (node-3) have sha256:" "$(root_of 3)/agent.log" ||
     { fail "$name" "the refusal does not name both digests"; return; }
-  check_one_cluster "$name" "node-1 node-2" || return
+  check_one_cluster "$name" "node-1 node-2" || return 0
   [ ! -d "$(root_of 3)/var/lib/rancher/k3s/server/db" ] || { fail "$name" "node-3 started K3s"; return; }
   pass "$name" "node-3 (service-cidr 10.96.0.0/16) refused to join, exit 18, naming both digests; node-1 and node-2 formed the cluster"
 }
@@ -464,9 +472,41 @@ removed_rejoins() {  # follows replay: node-3 was removed but keeps its old data
   esac
   grep -q "deleted this node's old K3s database" "$(root_of 3)/agent.log" ||
     { fail "$name" "node-3 did not clear its old database"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
-  healthy 3 || { fail "$name" "node-3 is not healthy"; return; }
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
+  becomes_healthy 3 || { fail "$name" "node-3 is not healthy"; return; }
   pass "$name" "node-3, removed, cleared its old database and joined through $(outcome 3 | cut -d ' ' -f 2)"
+}
+
+# Issue 12, point 5: node-1 founded the cluster; node-2 and node-3 start their installs at the
+# same moment. etcd admits one learner at a time and K3s fails a join that meets another
+# learner (the stand-in models it: tests/peer/k3s-standin, "Learners"), so the two joins must
+# follow one another: each announces its join and asks again, the lower-numbered goes first, the
+# other waits while it answers `joining`.
+two_join_at_once() {
+  name="two-fresh-nodes-join-at-once"
+  fresh_world
+  start_serve 2
+  start_serve 3
+  boot 1
+  wait_outcomes 1 || { fail "$name" "node-1 did not decide"; return; }
+  [ "$(outcome 1)" = init ] || { fail "$name" "node-1: $(outcome 1), expected init"; return; }
+  start_agent 2
+  start_agent 3
+  wait_outcomes 2 3 || { fail "$name" "node-2 and node-3 did not both decide"; return; }
+  refused=$(grep 'refused join' "$WORK/world/events" | tr '\n' ' ')
+  [ -z "$refused" ] || { fail "$name" "a join was refused: $refused"; return; }
+  for joined in 2 3; do
+    case $(outcome "$joined") in
+      join*) ;;
+      *) fail "$name" "node-$joined: $(outcome "$joined"), expected a join"; return ;;
+    esac
+  done
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
+  order=$(sed -n 's/^join \(node-[0-9]\) .*/\1/p' "$WORK/world/events" | tr '\n' ' ' | sed 's/ $//')
+  second=${order##* }
+  grep -q 'waiting.*joining the cluster' "$(root_of "${second#node-}")/agent.log" ||
+    { fail "$name" "$second did not wait for the other join"; return; }
+  pass "$name" "node-1 founded; node-2 and node-3 started together and joined in turn ($order), $second waiting while the other was joining; no join refused"
 }
 
 range_download() {  # from node-1's installed bundle, as a reinstalling peer's bootstrap.sh gets it
@@ -497,10 +537,11 @@ first_node_late
 reinstall 1 first-node-reinstalled
 reinstall 2 non-first-node-reinstalled
 peer_unreachable
+two_join_at_once
 mismatch
 replay
 removed_rejoins
 range_download
 stop_all
-echo "$((14 - failures)) of 14 scenarios ok in $(($(date +%s) - started)) s"
+echo "$((15 - failures)) of 15 scenarios ok in $(($(date +%s) - started)) s"
 [ "$failures" -eq 0 ]

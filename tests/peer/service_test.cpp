@@ -450,3 +450,40 @@ TEST_CASE("removal requests with a field of the wrong type or range are a 400",
     // The unchanged body is accepted: the cases above failed for their one change.
     CHECK(post(base.dump()).status == 200);
 }
+
+// Issue 12, point 5 (protocol.h, "One join at a time"): a join announced a moment ago is in the
+// very next answer, never hidden behind an answer reused from the same second.
+TEST_CASE("a node that announced a join, or took the join role, reports joining at once",
+          "[peer][state][safety]") {
+    Scene scene;
+    CHECK(body_of(scene.get("/v1/state"))["state"] == "none");
+    CHECK(body_of(scene.get("/v1/state"))["joining"] == false);
+    node::StateDir dir(scene.root.path().string());
+    test::write_file(peer::join_announcement(dir), "announced\n");
+    auto json = body_of(scene.get("/v1/state"));
+    CHECK(json["state"] == "initialising");
+    CHECK(json["joining"] == true);
+    CHECK_THAT(json["detail"].get<std::string>(), Catch::Contains("announced that it joins"));
+
+    std::filesystem::remove(peer::join_announcement(dir));
+    node::InstallState state;
+    state.role = "join";
+    REQUIRE(node::write_state(dir, state));
+    json = body_of(scene.get("/v1/state"));
+    CHECK(json["state"] == "initialising");
+    CHECK(json["joining"] == true);
+
+    state.role = "init";
+    REQUIRE(node::write_state(dir, state));
+    CHECK(body_of(scene.get("/v1/state"))["joining"] == false);
+}
+
+TEST_CASE("a member never reports joining, whatever an announcement left says",
+          "[peer][state]") {
+    Scene scene(true);
+    scene.record_k3s_done();
+    test::write_file(peer::join_announcement(node::StateDir(scene.root.path().string())), "x\n");
+    auto json = body_of(scene.get("/v1/state"));
+    CHECK(json["state"] == "member");
+    CHECK(json["joining"] == false);
+}
