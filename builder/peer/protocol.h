@@ -60,9 +60,11 @@
 // < Y announced < Y asked X < X announced, which cannot be. A node that went ahead keeps its
 // announcement until it is a member. (A peer that does not answer cannot be counted: a node
 // joining behind a split mesh can still meet another join; K3s then fails that join and the
-// install stops, naming it, to be rerun.)
+// install stops, naming it, to be rerun.) A node that stays `joining` because its K3s never
+// becomes ready holds the others' joins up, saying so in their reasons: the safe side, as etcd
+// would refuse them anyway while its learner is there.
 //
-// This changes nothing in why no second cluster can appear (below): an announcement makes a
+// This changes nothing in why no second cluster can appear (above): an announcement makes a
 // node answer `initialising`, never `none`, and rule 3 still needs every other node's `none`.
 //
 // The reports are not signed: they come over the WireGuard mesh, from peers holding the mesh's
