@@ -111,7 +111,8 @@ class HttpTransport final : public PeerTransport {
         auto key = removal_key(config.k3s_token);
         if (!key)
             return std::move(key).error();
-        auto request = sign_removal(*key, node, system_seconds());
+        auto request =
+            sign_removal(*key, member.name, member.mesh_ipv4, node, system_seconds());
         if (!request)
             return std::move(request).error();
         std::string body = removal_to_json(*request);

@@ -58,21 +58,58 @@ Wait wait_for(int fd, short events, Clock::time_point deadline, const std::atomi
     }
 }
 
-// Sends all of `data`; false when the peer went away, stalled too long, or the server stops.
-bool send_all(int fd, const char* data, std::size_t size, std::chrono::milliseconds stall,
-              const std::atomic<bool>& stop) {
+// The deadline of a response being sent (http_server.h): the first k bytes by start + base +
+// k / rate.
+class Pace {
+  public:
+    explicit Pace(const HttpServerOptions& options)
+        : start_(Clock::now()),
+          base_(options.response_base_deadline),
+          rate_(options.response_min_rate) {}
+
+    // When the first `bytes` bytes must have been sent; far in the future when pacing is off.
+    Clock::time_point deadline_for(std::uint64_t bytes) const {
+        if (rate_ == 0)
+            return Clock::time_point::max();
+        // In milliseconds, at most a year: a size near 2^64 never overflows into the past.
+        constexpr std::uint64_t kYearSeconds = 365ULL * 24 * 3600;
+        std::uint64_t ms = bytes / rate_ > kYearSeconds
+                               ? kYearSeconds * 1000
+                               : bytes / rate_ * 1000 + bytes % rate_ * 1000 / rate_;
+        return start_ + base_ + std::chrono::milliseconds(static_cast<std::int64_t>(ms));
+    }
+
+  private:
+    Clock::time_point start_;
+    std::chrono::milliseconds base_;
+    std::uint64_t rate_;
+};
+
+enum class Sent { all, gone, stalled, too_slow, stopped };
+
+// Sends all of `data`, whose last byte is byte `end` of the response: at most `stall` without
+// progress, and all of it by `pace`'s deadline for `end` bytes.
+Sent send_all(int fd, const char* data, std::size_t size, std::uint64_t end, const Pace& pace,
+              std::chrono::milliseconds stall, const std::atomic<bool>& stop) {
+    Clock::time_point paced = pace.deadline_for(end);
     std::size_t done = 0;
     while (done < size) {
-        if (wait_for(fd, POLLOUT, Clock::now() + stall, stop) != Wait::ready)
-            return false;
+        Clock::time_point stalled = Clock::now() + stall;
+        Wait w = wait_for(fd, POLLOUT, std::min(stalled, paced), stop);
+        if (w == Wait::stopped)
+            return Sent::stopped;
+        if (w == Wait::timeout)
+            return Clock::now() >= paced ? Sent::too_slow : Sent::stalled;
+        if (w != Wait::ready)
+            return Sent::gone;
         ssize_t sent = ::send(fd, data + done, size - done, MSG_NOSIGNAL);
         if (sent < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (sent <= 0)
-            return false;
+            return Sent::gone;
         done += static_cast<std::size_t>(sent);
     }
-    return true;
+    return Sent::all;
 }
 
 struct ReadOutcome {
@@ -144,38 +181,66 @@ std::string response_head(const HttpResponse& response, std::uint64_t length) {
     return head;
 }
 
-// Sends the response; returns the body bytes sent.
-std::uint64_t send_response(int fd, const HttpResponse& response, bool head_only,
-                            const HttpServerOptions& options, const std::atomic<bool>& stop) {
+struct SendOutcome {
+    std::uint64_t body_bytes = 0;  // of the body, sent
+    Sent how = Sent::all;
+};
+
+// Sends the response within the stall timeout and the pace of http_server.h.
+SendOutcome send_response(int fd, const HttpResponse& response, bool head_only,
+                          const HttpServerOptions& options, const std::atomic<bool>& stop) {
+    Pace pace(options);
     std::uint64_t length = response.file.valid() ? response.file_length : response.body.size();
     std::string head = response_head(response, length);
-    if (!send_all(fd, head.data(), head.size(), options.send_stall_timeout, stop))
-        return 0;
-    if (head_only)
-        return 0;
+    SendOutcome outcome;
+    outcome.how = send_all(fd, head.data(), head.size(), head.size(), pace,
+                           options.send_stall_timeout, stop);
+    if (outcome.how != Sent::all || head_only)
+        return outcome;
     if (!response.file.valid()) {
-        return send_all(fd, response.body.data(), response.body.size(), options.send_stall_timeout,
-                        stop)
-                   ? response.body.size()
-                   : 0;
+        outcome.how = send_all(fd, response.body.data(), response.body.size(),
+                               head.size() + response.body.size(), pace,
+                               options.send_stall_timeout, stop);
+        outcome.body_bytes = outcome.how == Sent::all ? response.body.size() : 0;
+        return outcome;
     }
     std::vector<char> chunk(256 * 1024);
-    std::uint64_t sent = 0;
-    while (sent < length) {
-        std::size_t want =
-            static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), length - sent));
+    while (outcome.body_bytes < length) {
+        std::size_t want = static_cast<std::size_t>(
+            std::min<std::uint64_t>(chunk.size(), length - outcome.body_bytes));
         ssize_t got = ::pread(response.file.get(), chunk.data(), want,
-                              static_cast<off_t>(response.file_offset + sent));
+                              static_cast<off_t>(response.file_offset + outcome.body_bytes));
         if (got < 0 && errno == EINTR)
             continue;
         if (got <= 0)
             break;  // the file shrank or failed: the short body tells the client
-        if (!send_all(fd, chunk.data(), static_cast<std::size_t>(got), options.send_stall_timeout,
-                      stop))
+        std::uint64_t end = head.size() + outcome.body_bytes + static_cast<std::uint64_t>(got);
+        outcome.how = send_all(fd, chunk.data(), static_cast<std::size_t>(got), end, pace,
+                               options.send_stall_timeout, stop);
+        if (outcome.how != Sent::all)
             break;
-        sent += static_cast<std::uint64_t>(got);
+        outcome.body_bytes += static_cast<std::uint64_t>(got);
     }
-    return sent;
+    return outcome;
+}
+
+// What the log line adds when a response was not sent whole.
+std::string cut_short(Sent how, const HttpServerOptions& options) {
+    switch (how) {
+        case Sent::all:
+        case Sent::gone:
+            return "";
+        case Sent::stalled:
+            return "; cut off: the client read nothing for " +
+                   std::to_string(options.send_stall_timeout.count()) + " ms";
+        case Sent::too_slow:
+            return "; cut off: the client read slower than the minimum rate of " +
+                   std::to_string(options.response_min_rate) + " bytes/s (after " +
+                   std::to_string(options.response_base_deadline.count()) + " ms of grace)";
+        case Sent::stopped:
+            return "; cut off: the server stops";
+    }
+    return "";
 }
 
 std::string peer_address(const sockaddr_in& address) {
@@ -191,8 +256,9 @@ void serve_connection(UniqueFd fd, const std::string& peer, const HttpServerOpti
     ReadOutcome outcome = read_request(fd.get(), options, stop);
     if (!outcome.request) {
         if (outcome.error_status != 0) {
-            send_response(fd.get(), plain_response(outcome.error_status, outcome.error_message), false,
-                          options, stop);
+            (void)send_response(fd.get(),
+                                plain_response(outcome.error_status, outcome.error_message), false,
+                                options, stop);
             log("request from " + peer + " refused: " + std::to_string(outcome.error_status) + " " +
                 outcome.error_message);
         }
@@ -208,11 +274,20 @@ void serve_connection(UniqueFd fd, const std::string& peer, const HttpServerOpti
         log("internal error while answering " + request.method + " from " + peer + ": " + e.what());
         response = plain_response(500, "internal error");
     }
-    std::uint64_t sent = send_response(fd.get(), response, request.method == "HEAD", options, stop);
+    SendOutcome sent = send_response(fd.get(), response, request.method == "HEAD", options, stop);
     // Only the path: a query string could carry anything, and nothing of the body is logged.
     std::string path = request.target.substr(0, request.target.find('?'));
     log(request.method + " " + path + " from " + peer + ": " + std::to_string(response.status) +
-        ", " + std::to_string(sent) + " bytes");
+        ", " + std::to_string(sent.body_bytes) + " bytes" + cut_short(sent.how, options));
+    if (sent.how == Sent::too_slow || sent.how == Sent::stalled) {
+        // An abortive close (RST): what the kernel still buffers for this client is dropped
+        // instead of trickling out to it after the slot is free, and the client learns that
+        // its response is incomplete.
+        linger abort{1, 0};
+        if (::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort) != 0)
+            log("connection from " + peer + ": setsockopt(SO_LINGER) failed");
+        return;
+    }
     ::shutdown(fd.get(), SHUT_WR);
 }
 
@@ -314,7 +389,8 @@ void HttpServer::serve(const HttpHandler& handler, const std::atomic<bool>& stop
                 busy.headers.emplace_back("Retry-After", "1");
                 HttpServerOptions hurried = options_;
                 hurried.send_stall_timeout = std::chrono::milliseconds(100);
-                send_response(client.get(), busy, false, hurried, stop);
+                hurried.response_base_deadline = std::chrono::milliseconds(100);
+                (void)send_response(client.get(), busy, false, hurried, stop);
                 log("connection from " + peer + " refused: " +
                     std::to_string(options_.max_connections) + " connections already");
                 continue;

@@ -13,6 +13,13 @@
 // most `send_stall_timeout`, at most `max_connections` served at once (one more is answered 503
 // and closed). Every response carries Content-Length and Connection: close. Bodies and headers
 // of requests are never logged: one line per request (method, path, peer, status, bytes).
+//
+// Sending a response has a deadline that grows with what is sent: the first k bytes (head and
+// body) must be handed to the kernel within `response_base_deadline` + k / `response_min_rate`
+// of the start, so the whole response within base + size / rate. A client that reads slower than
+// the minimum rate falls behind that line and is cut, however steadily it reads a byte every
+// few seconds: the stall timeout alone would let it keep its connection slot for ever, and 16
+// such clients would shut every reinstalling peer out (issue 12, point 15).
 #pragma once
 
 #include <atomic>
@@ -61,6 +68,11 @@ struct HttpServerOptions {
     std::size_t max_body_bytes = 4096;
     std::chrono::milliseconds request_timeout{10000};
     std::chrono::milliseconds send_stall_timeout{30000};
+    // Defaults: 30 s of grace, then at least 256 KiB/s, a sixth of a 12.5 MB/s (100 Mbit/s)
+    // link: a 1 GiB bundle may take up to 69 minutes, a byte every second is cut after about
+    // 30 s plus the time to drain what the kernel buffered.
+    std::chrono::milliseconds response_base_deadline{30000};
+    std::uint64_t response_min_rate = 256 * 1024;  // bytes per second; 0 turns the pacing off
 };
 
 class HttpServer {

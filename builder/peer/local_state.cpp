@@ -22,8 +22,17 @@ bool k3s_healthy(node::CommandRunner& runner) {
     return result && result->exit_code == 0 && node::last_line(result->output) == "ok";
 }
 
+std::string join_announcement(const node::StateDir& dir) {
+    return dir.dir + "/joining";
+}
+
 LocalState probe_local_state(const node::NodeConfig& config, const node::StateDir& dir,
                              node::CommandRunner& runner) {
+    return probe_local_state(config, dir, k3s_healthy(runner));
+}
+
+LocalState probe_local_state(const node::NodeConfig& config, const node::StateDir& dir,
+                             bool healthy) {
     LocalState local;
     PeerReport& report = local.report;
     report.cluster = config.cluster;
@@ -31,12 +40,14 @@ LocalState probe_local_state(const node::NodeConfig& config, const node::StateDi
     report.settings_digest = config.settings_digest;
     report.bundle_file = config.bundle.file;
     report.bundle_version = config.bundle.version;
-    report.healthy = k3s_healthy(runner);
+    report.healthy = healthy;
     bool database = exists_no_follow(k3s_database_dir(dir));
+    bool announced = exists_no_follow(join_announcement(dir));
 
     auto state = node::read_state(dir);
     if (!state) {
         report.state = PeerState::initialising;
+        report.joining = announced;
         local.detail = "the install's record is unreadable (" + state.error().describe() +
                        "); not claiming none";
         return local;
@@ -56,11 +67,15 @@ LocalState probe_local_state(const node::NodeConfig& config, const node::StateDi
     } else if (report.healthy) {
         report.state = PeerState::member;
         local.detail = health + " although the install has not recorded the K3s phase as done";
-    } else if (!state->role.empty() || database) {
+    } else if (!state->role.empty() || database || announced) {
         report.state = PeerState::initialising;
+        report.joining = announced || state->role == "join";
         local.detail =
-            std::string(database ? "a K3s database exists" : "the install took its role") +
-            (state->role.empty() ? "" : " (role " + state->role + ")") + "; " + health;
+            std::string(database ? "a K3s database exists"
+                        : announced && state->role.empty() ? "this node announced that it joins"
+                                                           : "the install took its role") +
+            (state->role.empty() ? "" : " (role " + state->role + ")") +
+            (report.joining ? ", joining" : "") + "; " + health;
     } else {
         report.state = PeerState::none;
         local.detail = "no K3s database, no K3s role recorded, " + health;

@@ -10,9 +10,11 @@
 //                 record says (a node whose state.json was lost still holds the cluster);
 //                 `healthy` is the live check.
 //   initialising  not a member by the rule above, but the install recorded a role (it decided
-//                 to found or join, and K3s is not healthy yet), or a K3s database exists: this
-//                 node is founding or joining a cluster, or holds the remains of one (a removed
-//                 member's old data).
+//                 to found or join, and K3s is not healthy yet), or a K3s database exists, or
+//                 the negotiation announced a join (<state dir>/joining): this node is founding
+//                 or joining a cluster, or holds the remains of one (a removed member's old
+//                 data). `joining` is true with it when a join is announced or the recorded role
+//                 is join (protocol.h, "One join at a time").
 //   none          none of that: no role recorded, no database, K3s not answering. Only this
 //                 answer lets the lowest-numbered node found a cluster (protocol.h), so every
 //                 doubt leans away from it: an unreadable state.json counts as initialising.
@@ -37,6 +39,13 @@ struct LocalState {
 
 LocalState probe_local_state(const node::NodeConfig& config, const node::StateDir& dir,
                              node::CommandRunner& runner);
+// The same with the live check's answer given (the server reuses one for a second, but reads
+// the files at every request: an announcement must never hide behind an older answer).
+LocalState probe_local_state(const node::NodeConfig& config, const node::StateDir& dir,
+                             bool healthy);
+
+// <state dir>/joining: present while this node announces a join (negotiate.h).
+std::string join_announcement(const node::StateDir& dir);
 
 // The live check alone: K3s's API server answers /readyz with "ok".
 bool k3s_healthy(node::CommandRunner& runner);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdlib>
 #include <optional>
 #include <thread>
@@ -15,7 +16,6 @@
 #include "node/old_database.h"
 #include "node/state.h"
 #include "peer/local_state.h"
-#include "node/state.h"
 
 namespace bundle::peer {
 namespace {
@@ -71,6 +71,66 @@ Result<Role> forced_init(const Decision& decision, const std::string& root, bool
     role.forced = true;
     role.reason = decision.reason;
     return role;
+}
+
+// This node's announcement that it joins (protocol.h, "One join at a time"): the file its own
+// server reads on every /v1/state. Written before the check round; withdrawn when the node waits
+// instead, or gives up (the destructor); kept when the join goes ahead, so that the node answers
+// `joining` until it is a member.
+class Announcement {
+  public:
+    Announcement(const std::string& root, const LogSink& log)
+        : path_(join_announcement(node::StateDir(root))), root_(root), log_(log) {}
+    Announcement(const Announcement&) = delete;
+    Announcement& operator=(const Announcement&) = delete;
+    ~Announcement() {
+        if (active_)
+            if (Status s = withdraw(); !s)
+                log_("cannot withdraw this node's join announcement: " + s.error().describe());
+    }
+
+    bool active() const { return active_; }
+
+    Status announce(const std::string& member) {
+        BUNDLE_TRY(node::ensure_state_dir(node::StateDir(root_)));
+        BUNDLE_TRY(write_file_atomically(
+            path_, "this node joins the cluster through " + member + ", announced at " +
+                       node::utc_now() + "\n",
+            0600));
+        active_ = true;
+        return {};
+    }
+
+    // Also removes an announcement a former run left (a crash between announcing and joining).
+    Status withdraw() {
+        if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
+            return system_error(Code::io, path_, "cannot remove the join announcement", errno);
+        active_ = false;
+        return {};
+    }
+
+    void keep() { active_ = false; }
+
+  private:
+    std::string path_;
+    std::string root_;
+    const LogSink& log_;
+    bool active_ = false;
+};
+
+// True when every node that holds this node's join up is higher-numbered: this node keeps its
+// announcement and goes first; they withdraw theirs.
+bool goes_first(const node::NodeConfig& config, const Decision& decision) {
+    if (decision.joining.empty())
+        return false;
+    int mine = config.me().number;
+    return std::all_of(decision.joining.begin(), decision.joining.end(),
+                       [&](const std::string& name) {
+                           return std::any_of(config.nodes.begin(), config.nodes.end(),
+                                              [&](const node::Peer& p) {
+                                                  return p.name == name && p.number > mine;
+                                              });
+                       });
 }
 
 }  // namespace
@@ -130,6 +190,11 @@ Result<Role> negotiate_role(const node::NodeConfig& config, const NegotiateOptio
     if (from_marker)
         log("found " + force_init_marker(options.root) + ": initialisation is forced");
 
+    // This node is negotiating, so it is not joining (yet): an announcement left by a former
+    // run must not hold the others up.
+    Announcement announcement(options.root, log);
+    BUNDLE_TRY(announcement.withdraw());
+
     Clock::time_point started = Clock::now();
     for (unsigned round = 1;; ++round) {
         // Each peer's answer is logged when the round decides; a waiting round logs its reason,
@@ -148,6 +213,13 @@ Result<Role> negotiate_role(const node::NodeConfig& config, const NegotiateOptio
                 return forced_init(*decision, options.root, from_marker, log);
             log("decision: initialise the cluster: " + decision->reason);
             return Role{Role::Kind::init, "", "", false, decision->reason};
+        }
+        if (decision->kind == Decision::Kind::join && !announcement.active()) {
+            // Step a of "One join at a time": announce, then ask again at once (step b).
+            BUNDLE_TRY(announcement.announce(decision->join_node));
+            log("announced that this node joins through " + decision->join_node +
+                "; asking the peers again before going ahead");
+            continue;
         }
         if (decision->kind == Decision::Kind::join) {
             log("decision: join through " + decision->join_node + " (" + decision->join_address +
@@ -168,13 +240,22 @@ Result<Role> negotiate_role(const node::NodeConfig& config, const NegotiateOptio
                         log("set this node's old K3s database aside (K3s would refuse to "
                             "rejoin with it; its snapshots are kept)");
                 }
+                announcement.keep();
                 return Role{Role::Kind::join, decision->join_node, decision->join_address, false,
                             decision->reason};
             }
             log("waiting (round " + std::to_string(round) + "): " + decision->join_node +
                 " did not remove the stale member of " + config.self + ": " +
                 removed.error().describe());
+            BUNDLE_TRY(announcement.withdraw());
         } else {
+            if (announcement.active() && goes_first(config, *decision)) {
+                log("keeping this node's join announcement: the other nodes announcing are "
+                    "higher-numbered and go after it");
+            } else if (announcement.active()) {
+                BUNDLE_TRY(announcement.withdraw());
+                log("withdrew this node's join announcement");
+            }
             log("waiting (round " + std::to_string(round) + "): " + decision->reason);
         }
 

@@ -8,9 +8,16 @@
 //
 // Each round asks every peer (in parallel, with short timeouts) and decides. Wait: the reason is
 // logged and the round repeats after `poll_interval`, until `timeout` (an error naming the last
-// reason; 0 waits for ever) or `stop`. Join: the chosen member is asked to remove a stale
-// member of this node's name (a failure is logged and the next round decides again, maybe for
-// another member); then this node's old database is set aside and the role returned. A must-match
+// reason; 0 waits for ever) or `stop`. Join, in two steps (protocol.h, "One join at a time"):
+// the first round that says join announces it (<state dir>/joining, which this node's server
+// reports as `joining`) and asks again at once; only a second join, with the announcement in
+// place, goes ahead. A wait withdraws the announcement, unless every node joining is
+// higher-numbered (this node then goes first). Going ahead: the chosen member is asked to remove
+// a stale member of this node's name (a failure withdraws, is logged, and the next round decides
+// again, maybe for another member); then this node's old database is set aside and the role
+// returned, the announcement kept (it is the `joining` answer until this node is a member). An
+// error, an interruption or a timeout withdraws it; so does the start of a negotiation (an
+// announcement a crashed run left). A must-match
 // mismatch is an error at once: waiting would not change it.
 //
 // Disaster recovery: when most of the cluster is lost for good, the survivors have no quorum and

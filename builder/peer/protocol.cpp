@@ -86,6 +86,8 @@ std::string describe(const Answer& answer) {
         text += r.healthy ? ", healthy" : ", not healthy";
     if (r.state == PeerState::none)
         text += " (no cluster)";
+    if (r.joining)
+        text += ", joining the cluster";
     return text;
 }
 
@@ -150,6 +152,21 @@ Result<Decision> decide(const node::NodeConfig& config, const std::vector<Answer
                      "exists; join "
                      "it (bootstrap without --force-init) instead of founding a second cluster"};
     if (chosen != nullptr) {
+        // One join at a time (etcd admits one learner): wait while another node joins.
+        std::vector<Checked> joining;
+        for (const Checked& c : peers)
+            if (c.report != nullptr && c.report->joining && c.report->state != PeerState::member)
+                joining.push_back(c);
+        if (!joining.empty()) {
+            Decision d;
+            d.kind = Decision::Kind::wait;
+            for (const Checked& c : joining) d.joining.push_back(c.peer->name);
+            d.reason = name_and_address(*chosen->peer) +
+                       " is a healthy member to join, but another node is joining the cluster "
+                       "(etcd admits one new member, a learner, at a time): " +
+                       join_reasons(joining);
+            return d;
+        }
         Decision d;
         d.kind = Decision::Kind::join;
         d.join_node = chosen->peer->name;

@@ -12,10 +12,11 @@
 //      encryption settings into one etcd; K3s half-works at best. This is checked before
 //      anything else so that no member, matching or not, is joined while one of them disagrees.
 //   2. A healthy member (its K3s answers /readyz) with our digest: join it (the lowest-numbered
-//      one when several are). Before K3s starts, the joining node asks that member to remove a
-//      stale etcd member of its own name (authenticated, see removal_auth.h) and sets its own
-//      old database aside: K3s refuses to rejoin a removed member whose data directory survives
-//      (k3s #13498), and etcd refuses a second member with the address of a stale one.
+//      one when several are), unless another node answers that it is joining (see "One join
+//      at a time" below): then wait for it. Before K3s starts, the joining node asks that member
+//      to remove a stale etcd member of its own name (authenticated, see removal_auth.h) and
+//      sets its own old database aside: K3s refuses to rejoin a removed member whose data directory
+//      survives (k3s #13498), and etcd refuses a second member with the address of a stale one.
 //   3. Every other configured node answered that it holds no cluster (state `none`), and this
 //      node has the lowest number of all configured nodes: initialise the cluster.
 //   4. Anything else: wait, and say why, naming each peer and what it said: unreachable (a
@@ -34,6 +35,37 @@
 // unreachable node never counts as `none`, so neither a late first node, nor a peer that is down,
 // nor a split mesh can make anyone initialise: they wait, which is the safe side. A reinstalled
 // first node therefore finds the others' `member` answers and joins (rule 2).
+//
+// One join at a time. K3s adds a joining server to etcd as a learner (pkg/etcd/etcd.go, join():
+// MemberAddAsLearner) and promotes it only once it has caught up (manageLearners, every 15 s);
+// until then its K3s is not ready (Test(): "not yet been promoted from learner to voting
+// member"). etcd admits one learner at a time (server/etcdserver/api/membership/cluster.go,
+// ValidateMaxLearnerConfig, DefaultMaxLearners = 1: "too many learner members in cluster"), and
+// K3s ends on that error ("ETCD join failed"). So two nodes that start their joins together, the
+// usual case when three fresh nodes boot, would see the second one fail. A node therefore
+// reports `joining` from the moment it announces a join until it is a member (its K3s healthy or
+// its K3s phase done), and joins in two steps (negotiate.h):
+//
+//   a. it decides to join (rule 2: a healthy member, and no other node joining), then announces
+//      it (a file its own server reads on every /v1/state: never an answer cached from before);
+//   b. it asks every peer again, with its announcement in place, and goes ahead only when rule 2
+//      still says join. Otherwise it withdraws its announcement and waits, except when every
+//      node holding it up is higher-numbered: then it keeps its announcement and asks again
+//      next round, while they, seeing it, withdraw theirs (the lowest-numbered goes first: two
+//      nodes that announce together do not both withdraw and retry for ever).
+//
+// No two nodes go ahead together: each asks with its announcement in place and goes ahead only
+// when it saw no other announcement. If X and Y both went ahead, X asked Y before Y announced,
+// and Y asked X before X announced; but each announced before asking, so X announced < X asked Y
+// < Y announced < Y asked X < X announced, which cannot be. A node that went ahead keeps its
+// announcement until it is a member. (A peer that does not answer cannot be counted: a node
+// joining behind a split mesh can still meet another join; K3s then fails that join and the
+// install stops, naming it, to be rerun.) A node that stays `joining` because its K3s never
+// becomes ready holds the others' joins up, saying so in their reasons: the safe side, as etcd
+// would refuse them anyway while its learner is there.
+//
+// This changes nothing in why no second cluster can appear (above): an announcement makes a
+// node answer `initialising`, never `none`, and rule 3 still needs every other node's `none`.
 //
 // The reports are not signed: they come over the WireGuard mesh, from peers holding the mesh's
 // keys. A peer that lies can at worst make a node wait or join it, never found a second cluster
@@ -65,6 +97,9 @@ struct PeerReport {
     std::string settings_digest;  // "sha256:<hex>"
     std::string bundle_file;
     std::uint64_t bundle_version = 0;
+    // Announced or under way, and not a member yet: no other node may start a join ("One join
+    // at a time"). Only ever true with state `initialising`.
+    bool joining = false;
 };
 
 // One configured peer's answer: its report, or why there is none.
@@ -82,6 +117,9 @@ struct Decision {
     std::string join_node;     // for join: the member's name
     std::string join_address;  // for join: its mesh address
     std::string reason;        // one sentence, naming the peers and what they said
+    // For a wait of rule 2: the other nodes that are joining (their names), so that a node that
+    // announced its own join can tell whether it goes first (negotiate.h).
+    std::vector<std::string> joining;
 };
 
 // Decides from the answers of every other configured node (answers for nodes not in `config`, or

@@ -12,6 +12,7 @@ std::string report_to_json(const PeerReport& report, const std::string& detail) 
         {"healthy", report.healthy},
         {"settings_digest", report.settings_digest},
         {"bundle", {{"file", report.bundle_file}, {"version", report.bundle_version}}},
+        {"joining", report.joining},
         {"detail", detail},
     };
     // `detail` can quote a path or a command's output: bytes that are not UTF-8 are replaced
@@ -34,6 +35,12 @@ Result<PeerReport> parse_report(const std::string& body, const std::string& wher
         const nlohmann::json& bundle = json.at("bundle");
         report.bundle_file = bundle.at("file").get<std::string>();
         report.bundle_version = bundle.at("version").get<std::uint64_t>();
+        // Absent from the answers of agents before issue 12: not joining, as far as they know.
+        if (json.contains("joining")) {
+            if (!json.at("joining").is_boolean())
+                return Error{Code::invalid_input, where, "malformed state report: \"joining\""};
+            report.joining = json.at("joining").get<bool>();
+        }
         return report;
     } catch (const nlohmann::json::exception& e) {
         return Error{Code::invalid_input, where,

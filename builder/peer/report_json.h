@@ -2,7 +2,10 @@
 //
 //   {"cluster": "prod", "node": "node-2", "state": "member", "healthy": true,
 //    "settings_digest": "sha256:<hex>", "bundle": {"file": "ovh-ha3-7.bundle", "version": 7},
-//    "detail": "K3s phase done (joined); /readyz answers ok"}
+//    "joining": false, "detail": "K3s phase done (joined); /readyz answers ok"}
+//
+// `joining` (protocol.h, "One join at a time") is optional when read: an older agent does not
+// send it.
 //
 // `detail` is for a person reading the answer with curl; decide() never looks at it. A parser
 // reads what it knows and ignores other keys, so a newer agent can add some; a missing or

@@ -76,13 +76,19 @@ HttpResponse AgentService::handle(const HttpRequest& request) {
 }
 
 LocalState AgentService::current_state() {
-    std::lock_guard lock(probe_mutex_);
-    auto now = std::chrono::steady_clock::now();
-    if (!probed_ || now - probed_at_ >= kProbeReuse) {
-        probed_ = probe_local_state(config_, dir_, runner_);
-        probed_at_ = std::chrono::steady_clock::now();
+    bool healthy = false;
+    {
+        std::lock_guard lock(probe_mutex_);
+        auto now = std::chrono::steady_clock::now();
+        if (!probed_healthy_ || now - probed_at_ >= kProbeReuse) {
+            probed_healthy_ = k3s_healthy(runner_);
+            probed_at_ = std::chrono::steady_clock::now();
+        }
+        healthy = *probed_healthy_;
     }
-    return *probed_;
+    // The files are read at every request: a join announced a moment ago must be in the very
+    // next answer (protocol.h, "One join at a time").
+    return probe_local_state(config_, dir_, healthy);
 }
 
 HttpResponse AgentService::state(const HttpRequest& request) {
@@ -110,6 +116,16 @@ HttpResponse AgentService::remove(const HttpRequest& request) {
         return json_error(400, parsed.error().message);
     const RemovalRequest& removal = *parsed;
     std::string about = "removal of " + removal.node + " asked by " + request.peer;
+    // Before the MAC: a request made for another member is refused as such, whatever its MAC;
+    // the MAC then covers this node's own name and address (removal_auth.h).
+    const node::Peer& self = config_.me();
+    if (removal.receiver != self.name || removal.receiver_address != self.mesh_ipv4) {
+        log_(about + ": refused, it is addressed to " + removal.receiver + " (" +
+             removal.receiver_address + ")");
+        return json_error(403, "this request is addressed to " + removal.receiver + " (" +
+                                   removal.receiver_address + "), this node is " + self.name +
+                                   " (" + self.mesh_ipv4 + ")");
+    }
     if (!mac_matches(key_, removal)) {
         log_(about + ": refused, authentication failed");
         return json_error(401, "authentication failed");

@@ -6,12 +6,14 @@
 //                                 member_removal.h)
 //
 // Answers to a removal, JSON: 200 {"node", "removed": true|false, "detail"} (false: the cluster
-// had no such node), and errors as {"error": "..."}: 400 malformed, 401 bad MAC, 403 timestamp
-// outside the window or this node itself named, 404 not a node of this cluster, 409 a replayed
-// nonce or this node not being a cluster member, 502 the removal command failed.
+// had no such node), and errors as {"error": "..."}: 400 malformed (any field of another JSON
+// type or out of range, a missing or an unexpected field: checked before anything else), 403
+// addressed to another member (checked before the MAC), 401 bad MAC, 403 timestamp outside the
+// window or this node itself named, 404 not a node of this cluster, 409 a replayed nonce or this
+// node not being a cluster member, 502 the removal command failed.
 //
-// The state is probed at most once a second (a health check runs kubectl) and shared by the
-// requests of that second.
+// K3s's health is probed at most once a second (the check runs kubectl) and shared by the
+// requests of that second; the files that make the rest of the state are read at every request.
 #pragma once
 
 #include <atomic>
@@ -66,7 +68,7 @@ class AgentService {
     NonceStore nonces_;
     std::mutex probe_mutex_;
     std::chrono::steady_clock::time_point probed_at_{};
-    std::optional<LocalState> probed_;
+    std::optional<bool> probed_healthy_;
     std::mutex removal_mutex_;  // one removal at a time
 };
 

@@ -1,9 +1,11 @@
 #include "peer/negotiate.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "fixture.h"
+#include "peer/local_state.h"
 #include "support/temp_dir.h"
 
 using namespace bundle;
@@ -20,8 +22,12 @@ class ScriptedTransport final : public peer::PeerTransport {
     std::size_t round = 0;
     std::vector<std::pair<std::string, std::string>> removals;  // member, node
     bool removal_fails = false;
+    std::string announcement;         // when set: this node's announcement file, ...
+    std::vector<bool> announced;      // ... whether it existed at each round's asking
 
     std::vector<Answer> ask_all(const node::NodeConfig&) override {
+        if (!announcement.empty())
+            announced.push_back(std::filesystem::exists(announcement));
         const auto& answers = rounds.at(std::min(round, rounds.size() - 1));
         ++round;
         return answers;
@@ -42,6 +48,12 @@ Answer said(int number, PeerState state, bool healthy = false) {
     answer.number = number;
     answer.report =
         peer::PeerReport{"prod", answer.node, state, healthy, test::kDigest, "demo-1.bundle", 1};
+    return answer;
+}
+
+Answer joining(int number) {
+    Answer answer = said(number, PeerState::initialising);
+    answer.report->joining = true;
     return answer;
 }
 
@@ -171,4 +183,101 @@ TEST_CASE("clearing the database never follows a link in its place",
     CHECK(test::read_file(root / "precious/data") == "keep");
     CHECK_FALSE(std::filesystem::exists(
         std::filesystem::symlink_status(root / "var/lib/rancher/k3s/server/db")));
+}
+
+namespace {
+
+std::string announcement_of(const test::TempDir& root) {
+    return peer::join_announcement(node::StateDir(root.path().string()));
+}
+
+bool logged(const std::vector<std::string>& log, const std::string& text) {
+    return std::any_of(log.begin(), log.end(),
+                       [&](const std::string& line) { return line.find(text) != std::string::npos; });
+}
+
+}  // namespace
+
+// Issue 12, point 5 (protocol.h, "One join at a time"): a join is announced, then the peers are
+// asked again with the announcement in place; only then does the node go ahead, keeping it.
+TEST_CASE("a join is announced and checked before it goes ahead, and stays announced",
+          "[peer][negotiate]") {
+    test::TempDir root;
+    ScriptedTransport transport;
+    transport.announcement = announcement_of(root);
+    transport.rounds = {{said(1, PeerState::member, true), said(3, PeerState::none)}};
+    std::vector<std::string> log;
+    auto role = peer::negotiate_role(
+        test::three_nodes("node-2"), fast(root),
+        [&](const std::string& line) { log.push_back(line); }, transport);
+    REQUIRE(role);
+    CHECK(role->kind == peer::Role::Kind::join);
+    CHECK(transport.announced == std::vector<bool>{false, true});
+    CHECK(transport.removals.size() == 1);
+    CHECK(logged(log, "announced that this node joins through node-1"));
+    CHECK_THAT(test::read_file(announcement_of(root)), Catch::Contains("through node-1"));
+}
+
+TEST_CASE("two nodes that announce together: the lower-numbered keeps its announcement",
+          "[peer][negotiate]") {
+    test::TempDir root;
+    ScriptedTransport transport;
+    transport.announcement = announcement_of(root);
+    // node-2's view: node-3 announces in the same round, then withdraws on seeing node-2.
+    transport.rounds = {{said(1, PeerState::member, true), said(3, PeerState::none)},
+                        {said(1, PeerState::member, true), joining(3)},
+                        {said(1, PeerState::member, true), said(3, PeerState::none)}};
+    std::vector<std::string> log;
+    auto role = peer::negotiate_role(
+        test::three_nodes("node-2"), fast(root),
+        [&](const std::string& line) { log.push_back(line); }, transport);
+    REQUIRE(role);
+    CHECK(role->kind == peer::Role::Kind::join);
+    CHECK(transport.announced == std::vector<bool>{false, true, true});
+    CHECK(logged(log, "keeping this node's join announcement"));
+    CHECK(transport.removals.size() == 1);
+}
+
+TEST_CASE("two nodes that announce together: the higher-numbered withdraws and waits its turn",
+          "[peer][negotiate]") {
+    test::TempDir root;
+    ScriptedTransport transport;
+    transport.announcement = announcement_of(root);
+    // node-3's view: node-2 announces too and goes first; node-3 joins once node-2 is a member.
+    transport.rounds = {{said(1, PeerState::member, true), said(2, PeerState::none)},
+                        {said(1, PeerState::member, true), joining(2)},
+                        {said(1, PeerState::member, true), joining(2)},
+                        {said(1, PeerState::member, true), said(2, PeerState::member, true)}};
+    std::vector<std::string> log;
+    auto role = peer::negotiate_role(
+        test::three_nodes("node-3"), fast(root),
+        [&](const std::string& line) { log.push_back(line); }, transport);
+    REQUIRE(role);
+    CHECK(role->kind == peer::Role::Kind::join);
+    CHECK(role->join_node == "node-1");
+    // Announced for round 2, withdrawn for round 3, announced again for round 5 (the check).
+    CHECK(transport.announced == std::vector<bool>{false, true, false, false, true});
+    CHECK(logged(log, "withdrew this node's join announcement"));
+    CHECK(logged(log, "node-2 (127.0.0.2): initialising, joining the cluster"));
+    CHECK(transport.removals.size() == 1);
+}
+
+TEST_CASE("an announcement does not outlive a negotiation that gives up, nor a crashed one",
+          "[peer][negotiate]") {
+    test::TempDir root;
+    test::write_file(announcement_of(root), "left by a run that crashed\n");
+    ScriptedTransport transport;
+    transport.announcement = announcement_of(root);
+    // node-3 keeps seeing node-2 joining, until the timeout.
+    transport.rounds = {{said(1, PeerState::member, true), said(2, PeerState::none)},
+                        {said(1, PeerState::member, true), joining(2)}};
+    auto options = fast(root);
+    options.timeout = 50ms;
+    auto role = peer::negotiate_role(
+        test::three_nodes("node-3"), options, [](const std::string&) {}, transport);
+    REQUIRE_FALSE(role);
+    CHECK_THAT(role.error().message, Catch::Contains("joining the cluster"));
+    CHECK(transport.announced.at(0) == false);  // the crashed run's was withdrawn first
+    CHECK_FALSE(std::filesystem::exists(announcement_of(root)));
+    CHECK(transport.removals.empty());
 }

@@ -179,3 +179,28 @@ TEST_CASE("no sequence of truthful answers lets two nodes initialise", "[peer][p
             }
     }
 }
+
+// Issue 12, point 5: etcd admits one learner at a time (etcd's ValidateMaxLearnerConfig,
+// DefaultMaxLearners = 1) and K3s ends a join that meets another learner, so a node does not
+// start a join while another node answers that it is joining.
+TEST_CASE("a node does not join while another node is joining", "[peer][protocol]") {
+    Answer joining = said(2, PeerState::initialising);
+    joining.report->joining = true;
+    Decision d = decided("node-3", {said(1, PeerState::member, true), joining});
+    CHECK(d.kind == Decision::Kind::wait);
+    CHECK(d.joining == std::vector<std::string>{"node-2"});
+    CHECK_THAT(d.reason, Catch::Contains("node-1 (127.0.0.1) is a healthy member to join") &&
+                             Catch::Contains("node-2 (127.0.0.2): initialising, joining the cluster") &&
+                             Catch::Contains("one new member"));
+
+    // Once it is a member (healthy or not), the join goes ahead.
+    Decision after = decided("node-3", {said(1, PeerState::member, true),
+                                        said(2, PeerState::member, false)});
+    CHECK(after.kind == Decision::Kind::join);
+    CHECK(after.join_node == "node-1");
+
+    // Initialising without joining (founding, or holding an old database) holds nobody up.
+    Decision founding = decided("node-3", {said(1, PeerState::member, true),
+                                           said(2, PeerState::initialising)});
+    CHECK(founding.kind == Decision::Kind::join);
+}

@@ -282,6 +282,14 @@ members() {  # the members of the one cluster, sorted, space-separated
 }
 founder() { sed -n 's/^init [^ ]* by //p' "$WORK/world/events" | head -n 1; }
 healthy() { node_env "$1" k3s kubectl get --raw=/readyz >/dev/null 2>&1; }
+becomes_healthy() {  # N: until node N's K3s stand-in answers ready (a joined learner is promoted), at most 10 s
+  tries=0
+  until healthy "$1"; do
+    tries=$((tries + 1))
+    [ "$tries" -lt 200 ] || return 1
+    sleep 0.05
+  done
+}
 
 pass() { echo "scenario $1: ok ($2)"; }
 fail() {
@@ -324,7 +332,7 @@ all_fresh() {  # ORDER, e.g. 231
     sleep 0.15
   done
   wait_outcomes 1 2 3 || { fail "$name" "not every node decided"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   if [ "$(outcome 1)" != init ] || [ "$(founder)" != node-1 ]; then
     fail "$name" "node-1 did not found it"
     return
@@ -348,7 +356,7 @@ first_node_late() {
   fi
   boot 1
   wait_outcomes 1 2 3 || { fail "$name" "not every node decided"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   pass "$name" "node-2 and node-3 waited, naming node-1 unreachable; then node-1 founded, they joined"
 }
 
@@ -356,7 +364,7 @@ reinstall() {  # N NAME: node N reinstalled (its disk wiped) while the other two
   name=$2
   form_cluster
   again=$1
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   stop_serve "$again"
   rm -rf "$(root_of "$again")"
   write_config "$again"
@@ -366,7 +374,7 @@ reinstall() {  # N NAME: node N reinstalled (its disk wiped) while the other two
     join*) ;;
     *) fail "$name" "node-$again: $(outcome "$again"), expected a join"; return ;;
   esac
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   via=$(outcome "$again" | cut -d ' ' -f 2)
   grep -q "^removed node-$again from .* by $via$" "$WORK/world/events" ||
     { fail "$name" "the stale member of node-$again was not removed through $via"; return; }
@@ -387,7 +395,7 @@ peer_unreachable() {
   fi
   boot 3
   wait_outcomes 1 2 3 || { fail "$name" "not every node decided"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
   pass "$name" "node-1 waited, naming node-3 unreachable, and founded nothing; once node-3 answered: one cluster"
 }
 
@@ -400,28 +408,31 @@ mismatch() {
   esac
   grep -q "must-match K3s settings have digest sha256:.*, this node's (node-3) have sha256:" "$(root_of 3)/agent.log" ||
     { fail "$name" "the refusal does not name both digests"; return; }
-  check_one_cluster "$name" "node-1 node-2" || return
+  check_one_cluster "$name" "node-1 node-2" || return 0
   [ ! -d "$(root_of 3)/var/lib/rancher/k3s/server/db" ] || { fail "$name" "node-3 started K3s"; return; }
   pass "$name" "node-3 (service-cidr 10.96.0.0/16) refused to join, exit 18, naming both digests; node-1 and node-2 formed the cluster"
 }
 
 # A removal request made from the documented construction (removal_auth.h), not by bundle.
-removal_request() {  # TOKEN NODE -> JSON on stdout
-  python3 - "$1" "$2" <<'EOF'
+removal_request() {  # TOKEN NODE [RECEIVER_NUMBER] -> JSON on stdout, addressed to node-1 by default
+  python3 - "$1" "$2" "${3:-1}" <<'EOF'
 import hashlib, hmac, json, os, sys, time
-token, node = sys.argv[1].encode(), sys.argv[2]
+token, node, receiver = sys.argv[1].encode(), sys.argv[2], sys.argv[3]
+receiver, address = "node-" + receiver, "127.0.0." + receiver
 prk = hmac.new(b"bundle/peer/v1", token, hashlib.sha256).digest()
 key = hmac.new(prk, b"members/remove\x01", hashlib.sha256).digest()
 timestamp, nonce = int(time.time()), os.urandom(16).hex()
-canonical = f"bundle-peer-v1\nPOST\n/v1/members/remove\n{node}\n{timestamp}\n{nonce}\n"
+canonical = (f"bundle-peer-v2\nPOST\n/v1/members/remove\n{receiver}\n{address}\n{node}\n"
+             f"{timestamp}\n{nonce}\n")
 mac = hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
-print(json.dumps({"node": node, "timestamp": timestamp, "nonce": nonce, "mac": mac}))
+print(json.dumps({"node": node, "receiver": receiver, "receiver_address": address,
+                  "timestamp": timestamp, "nonce": nonce, "mac": mac}))
 EOF
 }
 
-post_removal() {  # BODY_FILE -> HTTP status
+post_removal() {  # BODY_FILE [NODE_NUMBER] -> HTTP status, posted to node-1 by default
   curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$1" \
-    "http://127.0.0.1:$PORT/v1/members/remove"
+    "http://127.0.0.${2:-1}:$PORT/v1/members/remove"
 }
 
 replay() {
@@ -430,22 +441,27 @@ replay() {
   removal_request "$TOKEN" node-3 >"$WORK/request.json"
   removal_request "wrong-token" node-3 >"$WORK/forged.json"
   forged=$(post_removal "$WORK/forged.json")
+  # Issue 12, point 13: the request signed for node-1, captured and sent to node-2 (which holds
+  # the same key): refused, before node-1 has even seen it.
+  elsewhere=$(post_removal "$WORK/request.json" 2)
   first=$(post_removal "$WORK/request.json")
   second=$(post_removal "$WORK/request.json")
   stop_serve 1
   start_serve 1
   after_restart=$(post_removal "$WORK/request.json")
   removals=$(grep -c '^removed node-3 ' "$WORK/world/events" || true)
-  if [ "$forged" != 401 ] || [ "$first" != 200 ] || [ "$second" != 409 ] || [ "$after_restart" != 409 ] ||
-    [ "$removals" != 1 ]; then
-    fail "$name" "forged $forged, first $first, replay $second, replay after restart $after_restart, removals $removals"
+  if [ "$forged" != 401 ] || [ "$elsewhere" != 403 ] || [ "$first" != 200 ] || [ "$second" != 409 ] ||
+    [ "$after_restart" != 409 ] || [ "$removals" != 1 ]; then
+    fail "$name" "forged $forged, sent to node-2 $elsewhere, first $first, replay $second, replay after restart $after_restart, removals $removals"
     return
   fi
+  grep -q 'refused, it is addressed to node-1 (127.0.0.1)' "$(root_of 2)/serve.log" ||
+    { fail "$name" "node-2 did not log why it refused the request made for node-1"; return; }
   if grep -q "$TOKEN" "$(root_of 1)/serve.log" || grep -q "$(sed 's/.*"mac": "\([0-9a-f]*\)".*/\1/' "$WORK/request.json")" "$(root_of 1)/serve.log"; then
     fail "$name" "the token or the MAC is in node-1's log"
     return
   fi
-  pass "$name" "forged key 401; first 200 removed node-3's member; replay 409; replay after node-1's restart 409; one removal"
+  pass "$name" "forged key 401; made for node-1, sent to node-2: 403; first 200 removed node-3's member; replay 409; replay after node-1's restart 409; one removal"
 }
 
 removed_rejoins() {  # follows replay: node-3 was removed but keeps its old database
@@ -459,9 +475,41 @@ removed_rejoins() {  # follows replay: node-3 was removed but keeps its old data
   esac
   grep -q "set this node's old K3s database aside" "$(root_of 3)/agent.log" ||
     { fail "$name" "node-3 did not clear its old database"; return; }
-  check_one_cluster "$name" "node-1 node-2 node-3" || return
-  healthy 3 || { fail "$name" "node-3 is not healthy"; return; }
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
+  becomes_healthy 3 || { fail "$name" "node-3 is not healthy"; return; }
   pass "$name" "node-3, removed, cleared its old database and joined through $(outcome 3 | cut -d ' ' -f 2)"
+}
+
+# Issue 12, point 5: node-1 founded the cluster; node-2 and node-3 start their installs at the
+# same moment. etcd admits one learner at a time and K3s fails a join that meets another
+# learner (the stand-in models it: tests/peer/k3s-standin, "Learners"), so the two joins must
+# follow one another: each announces its join and asks again, the lower-numbered goes first, the
+# other waits while it answers `joining`.
+two_join_at_once() {
+  name="two-fresh-nodes-join-at-once"
+  fresh_world
+  start_serve 2
+  start_serve 3
+  boot 1
+  wait_outcomes 1 || { fail "$name" "node-1 did not decide"; return; }
+  [ "$(outcome 1)" = init ] || { fail "$name" "node-1: $(outcome 1), expected init"; return; }
+  start_agent 2
+  start_agent 3
+  wait_outcomes 2 3 || { fail "$name" "node-2 and node-3 did not both decide"; return; }
+  refused=$(grep 'refused join' "$WORK/world/events" | tr '\n' ' ')
+  [ -z "$refused" ] || { fail "$name" "a join was refused: $refused"; return; }
+  for joined in 2 3; do
+    case $(outcome "$joined") in
+      join*) ;;
+      *) fail "$name" "node-$joined: $(outcome "$joined"), expected a join"; return ;;
+    esac
+  done
+  check_one_cluster "$name" "node-1 node-2 node-3" || return 0
+  order=$(sed -n 's/^join \(node-[0-9]\) .*/\1/p' "$WORK/world/events" | tr '\n' ' ' | sed 's/ $//')
+  second=${order##* }
+  grep -q 'waiting.*joining the cluster' "$(root_of "${second#node-}")/agent.log" ||
+    { fail "$name" "$second did not wait for the other join"; return; }
+  pass "$name" "node-1 founded; node-2 and node-3 started together and joined in turn ($order), $second waiting while the other was joining; no join refused"
 }
 
 range_download() {  # from node-1's installed bundle, as a reinstalling peer's bootstrap.sh gets it
@@ -492,10 +540,11 @@ first_node_late
 reinstall 1 first-node-reinstalled
 reinstall 2 non-first-node-reinstalled
 peer_unreachable
+two_join_at_once
 mismatch
 replay
 removed_rejoins
 range_download
 stop_all
-echo "$((14 - failures)) of 14 scenarios ok in $(($(date +%s) - started)) s"
+echo "$((15 - failures)) of 15 scenarios ok in $(($(date +%s) - started)) s"
 [ "$failures" -eq 0 ]
