@@ -11,6 +11,8 @@
 //   bundles/<file>   the installed bundle, verified; served to reinstalling peers.
 //   releases/<version>-<sha256[0:12]>/   the extracted bundles; `current` is a symbolic link to
 //                    the one in use, switched atomically (a new link renamed over the old).
+//   mesh.sha256      the SHA-256 of the mesh files (.netdev, .network, WireGuard key) that the
+//                    mesh phase last applied (node/mesh.cpp).
 //   force-init       `bundle node bootstrap --force-init` was given (disaster recovery): the next
 //                    install takes the bootstrap decision again, forced to initialise.
 //
