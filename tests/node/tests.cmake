@@ -1,2 +1,4 @@
 bundle_tests(node SOURCES node/node_config_test.cpp node/command_test.cpp LIBS bundle_node)
 add_test(NAME "node: install whole against a root, with stand-ins" COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/node/install_test.sh $<TARGET_FILE:bundle> ${PROJECT_SOURCE_DIR})
+add_test(NAME "node: the mesh applied for real when its files change, with stand-ins" COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/node/mesh_test.sh $<TARGET_FILE:bundle> ${PROJECT_SOURCE_DIR})
+add_test(NAME "node: a one-node cluster end to end, with stand-ins" COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/node/one_node_test.sh $<TARGET_FILE:bundle> ${PROJECT_SOURCE_DIR})
