@@ -133,6 +133,7 @@ Status install(const InstallOptions& options, CommandRunner& runner, const RoleD
 
     honour_force_init(dir, *state, log);
     Context ctx{options, *config, dir, *state, runner, log, decide};
+    if (auto s = rerun_for_changed_mesh(ctx); !s) return s;
     log.say("install", "node " + config->self + " of cluster " + config->cluster + ", bundle " + config->bundle.file);
     for (const auto& phase : kPhaseTable) {
         if (state->done(phase.name)) {

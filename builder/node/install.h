@@ -6,8 +6,11 @@
 //            every core into releases/<version>-<sha>/, `current` switched atomically; the node
 //            agent copied to /usr/local/bin/bundle
 //   harden   payload/harden/[0-9]*.sh (SSH, nftables, sysctl, time, upgrades, journald)
-//   mesh     WireGuard through systemd-networkd (the .netdev/.network the user-data wrote),
-//            and bundle-node.service (`bundle node serve` on the mesh address) started
+//   mesh     WireGuard through systemd-networkd (the .netdev/.network the user-data wrote;
+//            when they changed since applied, the interface is deleted and networkd restarted,
+//            since a reload keeps an existing one as it is: node/mesh.cpp), networkd's drop-in
+//            that leaves Cilium's routes and rules alone, and bundle-node.service (`bundle node
+//            serve` on the mesh address) started
 //   k3s      the bootstrap decision (init, or join a healthy member: see peer/), then
 //            payload/k3s/10-config.sh, 20-airgap.sh and 40-install.sh, until K3s answers /readyz
 //   addons   payload/k3s/30-manifests.sh: Cilium, Argo CD, the GitOps root app, PriorityClasses
@@ -21,9 +24,10 @@
 //
 // Every phase is idempotent. state.json records the phases done for the bundle being installed
 // after each one, so a rerun (after a crash, a reboot or a failed phase) starts at the first
-// phase not done; a new bundle starts from obtain again. A bundle older than the installed one is
-// refused. Outside programs run through the CommandRunner (command.h); every file goes under
-// `root`.
+// phase not done; a new bundle starts from obtain again; mesh files rewritten since the mesh
+// phase applied them (a peer replaced) make harden and mesh run again. A bundle older than the
+// installed one is refused. Outside programs run through the CommandRunner (command.h); every
+// file goes under `root`.
 #pragma once
 
 #include <chrono>

@@ -2,6 +2,8 @@
 // payload script or a command under the phase's name.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,12 +43,21 @@ Result<CommandResult> check_step(Context& ctx, const Command& command);
 // order, with `env` (BUNDLE_ROOT and BUNDLE_DIR added). The first failure stops, naming it.
 Status run_scripts(Context& ctx, const std::string& phase, const std::vector<std::string>& scripts, Env env);
 
+// Writes `content` at `path` (under the root) when it differs; true when it changed.
+Result<bool> write_if_changed(const Context& ctx, const std::string& path, const std::string& content, mode_t mode);
+
 Status phase_obtain(Context& ctx);
 Status phase_extract(Context& ctx);
 Status phase_harden(Context& ctx);
-Status phase_mesh(Context& ctx);
+Status phase_mesh(Context& ctx);  // node/mesh.cpp
 Status phase_k3s(Context& ctx);
 Status phase_addons(Context& ctx);
 Status phase_health(Context& ctx);
+
+// When the mesh phase is done but the mesh files (.netdev, .network, the WireGuard key) differ
+// from those it applied (user-data or `bundle push` rewrote them: a peer replaced), marks the
+// harden phase (the firewall's WireGuard peers come from node.yaml) and the mesh phase as not
+// done, so that this install applies them. node/mesh.cpp.
+Status rerun_for_changed_mesh(Context& ctx);
 
 }  // namespace bundle::node

@@ -47,20 +47,6 @@ bool exists(const std::string& path) {
     return ::lstat(path.c_str(), &st) == 0;
 }
 
-// Writes `content` at `path` (under the root) when it differs; true when it changed.
-Result<bool> write_if_changed(const Context& ctx, const std::string& path, const std::string& content, mode_t mode) {
-    std::string full = ctx.under_root(path);
-    std::ifstream in(full, std::ios::binary);
-    if (in) {
-        std::stringstream old;
-        old << in.rdbuf();
-        if (old.str() == content) return false;
-    }
-    if (auto made = make_directories(full.substr(0, full.rfind('/')), 0755); !made) return std::move(made).error();
-    if (auto written = write_file_atomically(full, content, mode); !written) return std::move(written).error();
-    return true;
-}
-
 // Polls `command` until it succeeds with some output (or, without `needs_output`, at all) or the
 // ready timeout passes; gives the last line of its output. The timeout is an error naming `what`
 // and the command's last answer.
@@ -102,22 +88,20 @@ const Command kReadyz = k3s_kubectl({"get", "--raw=/readyz"});
 // K3s's database folder (embedded etcd, and its snapshots unless etcd-snapshot-dir says otherwise).
 constexpr char kDatabase[] = "/var/lib/rancher/k3s/server/db";
 
-constexpr char kServeUnit[] =
-    "# Written by bundle node install; edits are overwritten.\n"
-    "[Unit]\n"
-    "Description=bundle node agent: the bundle and this node's state for its peers, on the mesh\n"
-    "After=network-online.target systemd-networkd.service\n"
-    "Wants=network-online.target\n"
-    "\n"
-    "[Service]\n"
-    "ExecStart=/usr/local/bin/bundle node serve --config /etc/bundle/node.yaml\n"
-    "Restart=always\n"
-    "RestartSec=5\n"
-    "\n"
-    "[Install]\n"
-    "WantedBy=multi-user.target\n";
-
 }  // namespace
+
+Result<bool> write_if_changed(const Context& ctx, const std::string& path, const std::string& content, mode_t mode) {
+    std::string full = ctx.under_root(path);
+    std::ifstream in(full, std::ios::binary);
+    if (in) {
+        std::stringstream old;
+        old << in.rdbuf();
+        if (old.str() == content) return false;
+    }
+    if (auto made = make_directories(full.substr(0, full.rfind('/')), 0755); !made) return std::move(made).error();
+    if (auto written = write_file_atomically(full, content, mode); !written) return std::move(written).error();
+    return true;
+}
 
 Status phase_harden(Context& ctx) {
     auto scripts = numbered_scripts(ctx, "payload/harden");
@@ -130,26 +114,6 @@ Status phase_harden(Context& ctx) {
                {"MESH_IFACE", ctx.config.mesh_interface},
                {"AGENT_PORT", std::to_string(ctx.config.agent_port)}};
     return run_scripts(ctx, "harden", *scripts, env);
-}
-
-Status phase_mesh(Context& ctx) {
-    const std::string& iface = ctx.config.mesh_interface;
-    for (const std::string& path : {"/etc/systemd/network/60-" + iface + ".netdev",
-                                    "/etc/systemd/network/60-" + iface + ".network", std::string("/etc/bundle/wireguard.key")})
-        if (!exists(ctx.under_root(path)))
-            return Error{Code::invalid_input, ctx.under_root(path),
-                         "is missing: the node's user-data (or `bundle push`) writes it with node.yaml"};
-    if (auto s = run_step(ctx, "mesh", {{"systemctl", "enable", "--now", "systemd-networkd.service"}, {}, {}, {}}); !s) return s;
-    if (auto s = run_step(ctx, "mesh", {{"networkctl", "reload"}, {}, {}, {}}); !s) return s;
-    auto changed = write_if_changed(ctx, "/etc/systemd/system/bundle-node.service", kServeUnit, 0644);
-    if (!changed) return std::move(changed).error();
-    if (*changed) {
-        ctx.log.say("mesh", "changed /etc/systemd/system/bundle-node.service");
-        if (auto s = run_step(ctx, "mesh", {{"systemctl", "daemon-reload"}, {}, {}, {}}); !s) return s;
-    }
-    if (auto s = run_step(ctx, "mesh", {{"systemctl", "enable", "bundle-node.service"}, {}, {}, {}}); !s) return s;
-    // A new bundle brings a new agent: restart it so peers are served by the one installed.
-    return run_step(ctx, "mesh", {{"systemctl", "restart", "bundle-node.service"}, {}, {}, {}});
 }
 
 // Stops K3s when it runs, before its database is moved aside or reset underneath it.

@@ -13,6 +13,8 @@
 //                    the one in use, switched atomically (a new link renamed over the old).
 //                    Once a new bundle's install completes, bundles/ and releases/ keep only the
 //                    installed bundle and the one installed before it (releases.h).
+//   mesh.sha256      the SHA-256 of the mesh files (.netdev, .network, WireGuard key) that the
+//                    mesh phase last applied (node/mesh.cpp).
 //   force-init       `bundle node bootstrap --force-init` was given (disaster recovery): the next
 //                    install takes the bootstrap decision again, forced to initialise.
 //

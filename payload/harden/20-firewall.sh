@@ -12,13 +12,37 @@
 # IP needs; DHCP replies; 22, 80, 443/tcp from anywhere; WG_PORT/udp from the peers' public
 # addresses only; on MESH_IFACE only, the K3s API and supervisor (6443), etcd (2379-2380), the
 # kubelet (10250), the node agent (AGENT_PORT), Cilium's VXLAN (8472/udp), health (4240) and
-# Hubble (4244); and whatever comes from Cilium's own interfaces (pods reaching their node).
-# Forward stays Cilium's (policy accept). The cloud metadata address 169.254.169.254, whose
-# user-data holds the node's secrets, is closed to every local process but root's and to pods.
+# Hubble (4244). Forward stays Cilium's (policy accept). The cloud metadata address
+# 169.254.169.254, whose user-data holds the node's secrets, is closed to every local process but
+# root's and to pods.
+#
+# Pods reach only what they need of their node (chain from_pods). Cilium's host side of a pod is
+# an `lxc*` veth, and without BPF host routing (it needs bpf.masquerade, which stays off, see
+# payload/cilium/values.yaml) a pod's packet to a node address enters the host's stack there;
+# cilium_host, cilium_net and cilium_vxlan get the same treatment. What pods need of the host:
+#   6443/tcp   the API server: the `kubernetes` Service's endpoints are the servers' mesh
+#              addresses, so a pod's API call to its own node arrives here;
+#   10250/tcp  the kubelet (metrics-server and `kubectl logs/exec` through the API server);
+#   4244/tcp   Hubble's server in the (host-network) Cilium agent, which Hubble Relay, a pod,
+#              dials on every node;
+#   80, 443    an ingress on the host network (payload/cilium/values.yaml), as from anywhere.
+# Whatever Cilium's L7 proxy takes over is accepted before that, on any interface: TPROXY hands
+# it to a local socket with the mark 0x200/0xf00 (MagicMarkIsToProxy), and Cilium's own rule for
+# it ("ACCEPT for proxy traffic", pkg/datapath/iptables/iptables.go, "needed when the INPUT
+# defaults to DROP") sits in iptables' table, which does not accept for this one. The mark is
+# set inside the kernel only (Cilium's BPF and iptables rules), never by a sender.
+# Not needed and closed: the agent (AGENT_PORT: 16 slots a pod could hold), etcd (2379-2380),
+# SSH, Cilium's health port 4240 (probed by the agents, host processes, between node addresses
+# over the mesh) and VXLAN 8472 (arrives encapsulated on MESH_IFACE, not from pods). DNS: K3s's
+# CoreDNS is a pod, nothing serves DNS on the host. The forward chain also keeps pods from the
+# agent and etcd of the other nodes: their packets to the peers' mesh addresses leave through
+# MESH_IFACE and are masqueraded to this node's address after that chain, where the peer could no
+# longer tell them from this node's own.
 #
 # Environment:
 #   WG_PORT          the mesh's WireGuard port (required)
-#   PEER_PUBLIC_IPS  the other nodes' public addresses, space-separated, IPv4 or IPv6 (required)
+#   PEER_PUBLIC_IPS  the other nodes' public addresses, space-separated, IPv4 or IPv6 (required;
+#                    empty on a one-node cluster, which has no WireGuard peer)
 #   MESH_IFACE       the mesh interface, e.g. wg-mesh (required)
 #   AGENT_PORT       the node agent's port on the mesh (required)
 #   POD_CIDR         the pods' range (default 10.42.0.0/16, K3s's cluster-cidr)
@@ -29,7 +53,9 @@ here=$(dirname "$0")
 
 need_port WG_PORT
 need_port AGENT_PORT
-need PEER_PUBLIC_IPS MESH_IFACE
+need MESH_IFACE
+# Set, but empty on a one-node cluster.
+[ -n "${PEER_PUBLIC_IPS+set}" ] || die "PEER_PUBLIC_IPS is not set (the node agent sets it from /etc/bundle/node.yaml; empty on a one-node cluster)"
 pod_cidr=${POD_CIDR:-10.42.0.0/16}
 
 case $MESH_IFACE in
@@ -99,22 +125,30 @@ table inet bundle_host {
     udp sport 67 udp dport 68 accept
     ip6 saddr fe80::/10 udp sport 547 udp dport 546 accept
 
+    # Packets Cilium's L7 proxy takes over (TPROXY), whatever their port.
+    meta mark & 0x00000f00 == 0x00000200 accept
+    iifname "lxc*" jump from_pods
+    iifname { "cilium_host", "cilium_net", "cilium_vxlan" } jump from_pods
+
     tcp dport { 22, 80, 443 } accept
     ip saddr @wg_peers4 udp dport $WG_PORT accept
     ip6 saddr @wg_peers6 udp dport $WG_PORT accept
 
     iifname "$MESH_IFACE" tcp dport { 6443, 2379-2380, 10250, $AGENT_PORT, 4240, 4244 } accept
     iifname "$MESH_IFACE" udp dport 8472 accept
-
-    # Pods and tunnelled traffic reaching this node through Cilium's interfaces.
-    iifname { "cilium_host", "cilium_net", "cilium_vxlan" } accept
-    iifname "lxc*" accept
   }
 
-  # Forwarding is Cilium's business: nothing is dropped here but pods asking the metadata service.
+  chain from_pods {
+    tcp dport { 6443, 10250, 4244, 80, 443 } accept
+    drop
+  }
+
+  # Forwarding is Cilium's business: nothing is dropped here but pods asking the metadata service
+  # and pods asking the other nodes' etcd and agent.
   chain forward {
     type filter hook forward priority filter; policy accept;
     ip saddr $pod_cidr ip daddr 169.254.169.254 drop
+    ip saddr $pod_cidr oifname "$MESH_IFACE" tcp dport { 2379-2380, $AGENT_PORT } drop
   }
 
   chain output {

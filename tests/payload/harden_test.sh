@@ -141,10 +141,14 @@ ruleset=/etc/nftables.d/bundle.nft
 unit=/etc/systemd/system/bundle-firewall.service
 expect 1 "firewall: without WG_PORT" env PEER_PUBLIC_IPS=203.0.113.11 MESH_IFACE=wg-mesh AGENT_PORT=7443 sh "$harden/20-firewall.sh"
 stderr_has "WG_PORT is not set" "firewall: the missing variable is named"
-for var in PEER_PUBLIC_IPS MESH_IFACE AGENT_PORT; do
+for var in MESH_IFACE AGENT_PORT; do
   expect 1 "firewall: without $var" fw "$var=" sh "$harden/20-firewall.sh"
   stderr_has "$var is not set" "firewall: $var is named"
 done
+# PEER_PUBLIC_IPS is empty on a one-node cluster (tests/payload/firewall_netns_test.sh loads that
+# ruleset), but it must be set.
+expect 1 "firewall: without PEER_PUBLIC_IPS" fw env -u PEER_PUBLIC_IPS sh "$harden/20-firewall.sh"
+stderr_has "PEER_PUBLIC_IPS is not set" "firewall: PEER_PUBLIC_IPS is named"
 expect 1 "a relative BUNDLE_ROOT" env BUNDLE_ROOT=root sh "$harden/30-sysctl.sh"
 stderr_has "BUNDLE_ROOT must be an absolute path" "the relative BUNDLE_ROOT is refused"
 expect 1 "firewall: a peer that is no address" fw PEER_PUBLIC_IPS="203.0.113.11 evil;drop" sh "$harden/20-firewall.sh"
@@ -170,6 +174,12 @@ has "$r" "ip saddr @wg_peers4 udp dport 51820 accept" "firewall: WireGuard from 
 has "$r" "tcp dport { 22, 80, 443 } accept" "firewall: SSH and HTTP(S) from anywhere"
 has "$r" 'iifname "wg-mesh" tcp dport { 6443, 2379-2380, 10250, 7443, 4240, 4244 } accept' "firewall: cluster ports on the mesh"
 has "$r" 'iifname "wg-mesh" udp dport 8472 accept' "firewall: VXLAN on the mesh"
+has "$r" 'iifname "lxc*" jump from_pods' "firewall: pods get their own chain"
+has "$r" 'tcp dport { 6443, 10250, 4244, 80, 443 } accept' "firewall: what pods may reach of the host"
+if grep -Eq 'iifname "lxc\*" accept|iifname \{ "cilium_host", "cilium_net", "cilium_vxlan" \} accept' "$r"; then
+  not_ok "firewall: pods are not let in wholesale"
+else ok "firewall: pods are not let in wholesale"; fi
+has "$r" 'ip saddr 10.42.0.0/16 oifname "wg-mesh" tcp dport { 2379-2380, 7443 } drop' "firewall: pods kept from the peers' etcd and agent"
 has "$r" "ip daddr 169.254.169.254 meta skuid != 0 drop" "firewall: metadata closed to non-root processes"
 has "$r" "ip saddr 10.42.0.0/16 ip daddr 169.254.169.254 drop" "firewall: metadata closed to pods"
 has "$root$unit" "ExecStart=/usr/sbin/nft -f $ruleset" "firewall: the unit loads the ruleset"

@@ -215,3 +215,22 @@ TEST_CASE("bootstrap.env quotes every value for the shell", "[render]") {
     CHECK_THAT(env, Catch::Contains("SOURCES='https://example.org/a'\\''b/ovh-ha3-7.bundle'"));
     CHECK_THAT(env, Catch::Contains("PEERS='10.6.0.2 10.6.0.3'"));
 }
+
+// Issue 12, point 10: cluster.yaml accepts one node (a staging copy, a trial). Its WireGuard
+// interface has no peer (networkd makes it all the same, listening for none), and node.yaml
+// lists the node alone, so the firewall gets an empty PEER_PUBLIC_IPS.
+TEST_CASE("a one-node cluster's user-data: a WireGuard interface with no peer", "[render][one-node]") {
+    Rendered r;
+    r.cluster.nodes.resize(1);
+    r.secrets = test::fresh_secrets(r.cluster);
+    r.bundle = test::stand_in_bundle(r.secrets);
+    const auto& node = r.cluster.nodes.front();
+    std::string netdev = render::render_netdev(r.cluster, node, r.secrets);
+    CHECK_THAT(netdev, Catch::Contains("Kind=wireguard") && Catch::Contains("ListenPort=") &&
+                           !Catch::Contains("[WireGuardPeer]"));
+    CHECK_THAT(render::render_network(r.cluster, node), Catch::Contains("Address=10.6.0.1/24"));
+    YAML::Node document = YAML::Load(r.user_data("node-1"));
+    CHECK(write_file_entry(document, render::kNetdevPath)["content"].as<std::string>() == netdev);
+    YAML::Node config = YAML::Load(write_file_entry(document, render::kNodeConfigPath)["content"].as<std::string>());
+    CHECK(config["nodes"].size() == 1);
+}
