@@ -15,63 +15,24 @@ repo=$(cd "${2:-$(dirname "$0")/../..}" && pwd)
 test_name=node-gitops-key
 # shellcheck source=tests/payload/common.sh
 . "$repo/tests/payload/common.sh"
-pids=""
-cleanup() {
-  for pid in $pids; do kill "$pid" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
-# --- a cluster whose GitOps repository is read with a deploy key -----------------------------
 # shellcheck source=tests/node/site.sh
 . "$repo/tests/node/site.sh"
-stand_in_cluster "$agent" "$port" || exit 1
+
+# --- a cluster whose GitOps repository is read with a deploy key -----------------------------
+stand_in_site || exit 1
 repository=git@git.example.org:ops/cluster.git
 sed -i "s#^gitops: .*#gitops: {repository: \"$repository\", revision: main, path: clusters/prod, deploy_key: true}#" site/cluster.yaml
 ssh-keygen -q -t ed25519 -N '' -C 'deploy key of a test' -f site/secrets/gitops-deploy-key || exit 1
 chmod 600 site/secrets/gitops-deploy-key
-printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
-stand_in_image_files "$repo" stand-in-agent
-stand_in_image 3 >img/site.yaml
-export SOURCE_DATE_EPOCH=1700000000
-expect 0 "build the bundle of a cluster with a deploy key" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
+build_site 3 dist "build the bundle of a cluster with a deploy key"
 b=$work/dist/site-3.bundle
-
-node_root() { # node_root NAME ROOT: the node's files under ROOT, and the stock files harden reads
-  node_files "$repo" "dist/cloud-init/$1.yaml" "$2" || exit 1
-  mkdir -p "$2/etc/ssh"
-  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
-  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
-  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
-}
-
-stand_in_commands "$bin"
-PATH=$bin:$PATH
-CALLS=$calls STATE=$state
-BUNDLE_PEER_POLL_MS=100
-export PATH CALLS STATE BUNDLE_PEER_POLL_MS
-
-# Two fresh peers, so that node-1 initialises.
-for n in 2 3; do
-  node_root "node-$n" "$work/peer$n"
-  "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" >"$work/serve$n.log" 2>&1 &
-  pids="$pids $!"
-done
-for n in 2 3; do
-  i=0
-  until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-done
-
-install_node() { # install_node ROOT
-  "$agent" node install --config "$1/etc/bundle/node.yaml" --root "$1" --bundle "$b" --poll-ms 50 --ready-timeout 10 -j 2
-}
+use_stand_ins
+start_peers dist
 
 # --- with the deploy key: the Secret reaches the (stand-in) cluster ---------------------------
 node_root node-1 "$root"
 has "$root/etc/bundle/node.yaml" "deploy_key: |" "node.yaml carries the deploy key (the writer's side)"
-expect 0 "install node-1 with a deploy key" install_node "$root"
+expect 0 "install node-1 with a deploy key" install_node "$root" --bundle "$b"
 if python3 - "$state/applied.jsonl" site/secrets/gitops-deploy-key "$repository" <<'PY'; then
 import base64, json, sys
 objects = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
@@ -126,7 +87,7 @@ PY
 if grep -q deploy_key "$work/nokey/etc/bundle/node.yaml"; then not_ok "the deploy key is still in the edited node.yaml"; fi
 rm -f "$state/applied.jsonl"
 mark
-expect 0 "install node-1 without a deploy key" install_node "$work/nokey"
+expect 0 "install node-1 without a deploy key" install_node "$work/nokey" --bundle "$b"
 new_calls
 if [ ! -e "$state/applied.jsonl" ] && ! grep -q 'kubectl apply' new_calls.txt; then ok "without a deploy key no Secret is made"; else
   not_ok "a Secret was applied without a deploy key"

@@ -21,68 +21,27 @@ repo=$(cd "${2:-$(dirname "$0")/../..}" && pwd)
 test_name=node-housekeeping
 # shellcheck source=tests/payload/common.sh
 . "$repo/tests/payload/common.sh"
-pids=""
-stop_all() {
-  for pid in $pids; do kill "$pid" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap stop_all EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
-# --- the cluster and four versions of its bundle ----------------------------------------------
 # shellcheck source=tests/node/site.sh
 . "$repo/tests/node/site.sh"
-stand_in_cluster "$agent" "$port" || exit 1
-printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
-stand_in_image_files "$repo" stand-in-agent
-export SOURCE_DATE_EPOCH=1700000000
+
+# --- the cluster and four versions of its bundle ----------------------------------------------
+stand_in_site || exit 1
 for v in 1 2 3 4; do
   stand_in_image "$v" >"img/v$v.yaml"
   "$agent" build --image "img/v$v.yaml" --cluster site/cluster.yaml --out "dist$v" --quiet >/dev/null 2>&1 ||
     { not_ok "build version $v"; finish; exit 1; }
 done
 release_of() { echo "$1-$(sha256sum "dist$1/site-$1.bundle" | cut -c1-12)"; }
-
-# node_root NAME ROOT VERSION: the node's files from that version's user-data under ROOT, and the
-# files of a stock image that the hardening scripts read.
-node_root() {
-  node_files "$repo" "dist$3/cloud-init/$1.yaml" "$2" || exit 1
-  mkdir -p "$2/etc/ssh"
-  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
-  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
-  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
-}
-
-stand_in_commands "$bin"
-PATH=$bin:$PATH
-CALLS=$calls STATE=$state
-BUNDLE_PEER_POLL_MS=100
-export PATH CALLS STATE BUNDLE_PEER_POLL_MS
-
-for n in 2 3; do
-  node_root "node-$n" "$work/peer$n" 1
-  "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" >"$work/serve$n.log" 2>&1 &
-  pids="$pids $!"
-done
-for n in 2 3; do
-  i=0
-  until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-done
-
-ready=10  # seconds the readiness checks wait
-install_node() { # install_node ROOT [ARGS...]
-  r=$1
-  shift
-  "$agent" node install --config "$r/etc/bundle/node.yaml" --root "$r" --poll-ms 50 --ready-timeout "$ready" -j 2 "$@"
-}
+use_stand_ins
+start_peers dist1
+ready=10  # seconds the readiness checks of install_node wait
 
 # --- preflight ----------------------------------------------------------------------------------
 # The bare root: the node's files, but no systemd-networkd and no WireGuard under it; a PATH with
 # none of nft, sha256sum and tar; /var on a tmpfs smaller than twice the bundle (statvfs is the
 # real one: the tmpfs is mounted in a mount namespace of the agent's own).
 bare=$work/bare
-node_root node-1 "$bare" 1
+node_root node-1 "$bare" dist1/cloud-init/node-1.yaml
 rm -rf "${bare:?}/lib"
 mkdir -p "$work/thin" "$bare/var"
 ln -s "$bin/standin" "$work/thin/systemctl"
@@ -128,7 +87,7 @@ expect 0 "once the image has everything, the same root installs" install_node "$
 
 # --- versions 1 to 4 in turn: only the installed one and the one before it stay -----------------
 root=$work/node
-node_root node-1 "$root" 1
+node_root node-1 "$root" dist1/cloud-init/node-1.yaml
 mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
 ln -s ../bundle-bootstrap.service "$root/etc/systemd/system/multi-user.target.wants/bundle-bootstrap.service"
 bd=$root/var/lib/bundle
@@ -136,7 +95,7 @@ bd=$root/var/lib/bundle
 # deliver VERSION: the bundle into incoming/, as the bootstrap script leaves it (the install
 # hard-links it into bundles/: the same inode, so the copy in incoming/ must go too)
 deliver() {
-  node_root node-1 "$root" "$1"
+  node_root node-1 "$root" "dist$1/cloud-init/node-1.yaml"
   mkdir -p "$bd/incoming"
   cp "dist$1/site-$1.bundle" "$bd/incoming/"
 }

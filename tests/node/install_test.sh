@@ -18,62 +18,17 @@ repo=$(cd "${2:-$(dirname "$0")/../..}" && pwd)
 test_name=node-install
 # shellcheck source=tests/payload/common.sh
 . "$repo/tests/payload/common.sh"
-# shellcheck disable=SC1091 # checked on its own
-. "$repo/tests/cli/servers.sh"
-pids=""
-trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
-# --- the cluster, the bundle and node-1's files ----------------------------------------------
 # shellcheck source=tests/node/site.sh
 . "$repo/tests/node/site.sh"
-stand_in_cluster "$agent" "$port" || exit 1
-# The node agent inside the bundle is a stand-in (the sanitized build is hundreds of MB): the
-# install under test is $agent itself, which copies the bundle's bin/bundle into place.
-printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
-stand_in_image_files "$repo" stand-in-agent
-stand_in_image 3 >img/site.yaml
-stand_in_image 2 >img/old.yaml
-export SOURCE_DATE_EPOCH=1700000000
-expect 0 "build the node's bundle" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
-expect 0 "build an older one" "$agent" build --image img/old.yaml --cluster site/cluster.yaml --out old --quiet
+
+# --- the cluster, the bundle and the peers: real agents, fresh ---------------------------------
+stand_in_site || exit 1
+build_site 3 dist "build the node's bundle"
+build_site 2 old "build an older one"
 b=$work/dist/site-3.bundle
-
-# node_root NAME ROOT [USER_DATA]: the node's files under ROOT (mesh on loopback), and the files
-# of a stock image that the hardening scripts read.
-node_root() {
-  node_files "$repo" "${3:-dist/cloud-init/$1.yaml}" "$2" || exit 1
-  mkdir -p "$2/etc/ssh"
-  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
-  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
-  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
-}
-
-stand_in_commands "$bin"
-PATH=$bin:$PATH
-CALLS=$calls STATE=$state
-BUNDLE_PEER_POLL_MS=100  # the bootstrap protocol asks the peers every 100 ms, not every 5 s
-export PATH CALLS STATE BUNDLE_PEER_POLL_MS
-
-# --- the peers: real agents, fresh --------------------------------------------------------------
-for n in 2 3; do
-  node_root "node-$n" "$work/peer$n"
-  "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" \
-    >"$work/serve$n.log" 2>&1 &
-  pids="$pids $!"
-  serve3=$!  # the last one: node-3's
-done
-for n in 2 3; do
-  i=0
-  until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-done
-
-install_node() { # install_node ROOT [ARGS...]
-  r=$1
-  shift
-  "$agent" node install --config "$r/etc/bundle/node.yaml" --root "$r" --poll-ms 50 --ready-timeout 10 -j 2 "$@"
-}
+use_stand_ins
+start_peers dist
+serve3=${pids##* }  # the last one: node-3's
 
 # --- a whole install ----------------------------------------------------------------------------
 node_root node-1 "$root"

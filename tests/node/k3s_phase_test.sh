@@ -25,59 +25,22 @@ repo=$(cd "${2:-$(dirname "$0")/../..}" && pwd)
 test_name=k3s-phase
 # shellcheck source=tests/payload/common.sh
 . "$repo/tests/payload/common.sh"
-pids=""
-# A stand-in systemctl that still waits for a never-ready K3s ends when its file goes.
-cleanup() {
-  rm -f "$state/k3s-never-ready"
-  for pid in $pids; do kill "$pid" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-
 # shellcheck source=tests/node/site.sh
 . "$repo/tests/node/site.sh"
-stand_in_cluster "$agent" "$port" || exit 1
-printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
-stand_in_image_files "$repo" stand-in-agent
-stand_in_image 3 >img/site.yaml
-export SOURCE_DATE_EPOCH=1700000000
-expect 0 "build the node's bundle" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
+
+stand_in_site || exit 1
+build_site 3 dist "build the node's bundle"
 # Version 4 brings another K3s binary (an upgrade).
 mkdir -p img4
 cp -r img/payload img/files img4/
 printf 'stand-in k3s binary, the next release\n' >img4/files/k3s
 stand_in_image 4 >img4/site.yaml
 expect 0 "build the next bundle" "$agent" build --image img4/site.yaml --cluster site/cluster.yaml --out dist4 --quiet
+use_stand_ins
+start_peers dist
 
-node_root() { # node_root NAME ROOT: the node's files under ROOT (mesh on loopback)
-  node_files "$repo" "dist/cloud-init/$1.yaml" "$2" || exit 1
-  mkdir -p "$2/etc/ssh"
-  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
-  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
-  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
-}
-
-stand_in_commands "$bin"
-PATH=$bin:$PATH
-CALLS=$calls STATE=$state
-BUNDLE_PEER_POLL_MS=100
-export PATH CALLS STATE BUNDLE_PEER_POLL_MS
-
-# The peers: real agents, fresh.
-for n in 2 3; do
-  node_root "node-$n" "$work/peer$n"
-  "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" >"$work/serve$n.log" 2>&1 &
-  pids="$pids $!"
-done
-for n in 2 3; do
-  i=0
-  until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-done
-
-# install_node ROOT [ARGS...]: node-1's install into ROOT, the stand-ins told that root. A
-# timeout ends an install that hangs (the old behaviour) instead of the test.
+# install_node ROOT [ARGS...] (in place of site.sh's): node-1's install into ROOT, the stand-ins
+# told that root. A timeout ends an install that hangs (the old behaviour) instead of the test.
 install_node() {
   r=$1
   shift

@@ -18,53 +18,18 @@ test_name=node-mesh
 . "$repo/tests/payload/common.sh"
 # shellcheck source=tests/node/site.sh
 . "$repo/tests/node/site.sh"
-pids=""
-stop() {
-  for pid in $pids; do kill "$pid" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap stop EXIT
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-stand_in_cluster "$agent" "$port" || exit 1
-printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
-stand_in_image_files "$repo" stand-in-agent
-stand_in_image 3 >img/site.yaml
-export SOURCE_DATE_EPOCH=1700000000
-expect 0 "build the bundle" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
+stand_in_site || exit 1
+build_site 3 dist "build the bundle"
 b=$work/dist/site-3.bundle
-
-# node_root NAME ROOT USER_DATA: the node's files under ROOT, and a stock image's
-node_root() {
-  node_files "$repo" "$3" "$2" || exit 1
-  mkdir -p "$2/etc/ssh"
-  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
-  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
-  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
-}
-stand_in_commands "$bin"
-PATH=$bin:$PATH CALLS=$calls STATE=$state BUNDLE_PEER_POLL_MS=100
-export PATH CALLS STATE BUNDLE_PEER_POLL_MS
-
-# The peers: real agents, fresh (no cluster), so that node-1 initialises.
-for n in 2 3; do
-  node_root "node-$n" "$work/peer$n" "dist/cloud-init/node-$n.yaml"
-  "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" >"$work/serve$n.log" 2>&1 &
-  pids="$pids $!"
-done
-for n in 2 3; do
-  i=0
-  until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-done
-install_node() {
-  "$agent" node install --config "$root/etc/bundle/node.yaml" --root "$root" --poll-ms 50 --ready-timeout 10 -j 2 "$@"
-}
+use_stand_ins
+start_peers dist
 
 # --- the first install ----------------------------------------------------------------------------
 node_root node-1 "$root" dist/cloud-init/node-1.yaml
 dropin=$root/etc/systemd/networkd.conf.d/50-bundle.conf
 mark
-expect 0 "install node-1" install_node --bundle "$b"
+expect 0 "install node-1" install_node "$root" --bundle "$b"
 new_calls
 has "$dropin" "ManageForeignRoutingPolicyRules=no" "networkd leaves Cilium's routing-policy rules alone"
 has "$dropin" "ManageForeignRoutes=no" "networkd leaves Cilium's routes alone"
@@ -77,7 +42,7 @@ mkdir -p "$root/sys/class/net/wg-mesh"
 
 # --- an unchanged rerun ------------------------------------------------------------------------
 mark
-expect 0 "rerun, nothing changed" install_node --bundle "$b"
+expect 0 "rerun, nothing changed" install_node "$root" --bundle "$b"
 new_calls
 if grep -Eq "networkctl|systemd-networkd" new_calls.txt; then not_ok "an unchanged rerun leaves the mesh alone"; sed 's/^/#   /' new_calls.txt; else
   ok "an unchanged rerun leaves the mesh alone"
@@ -97,7 +62,7 @@ netdev=$root/etc/systemd/network/60-wg-mesh.netdev
 has "$netdev" "PublicKey=$new_key" "the new .netdev has node-3's new key"
 has "$netdev" "Endpoint=203.0.113.13:" "the new .netdev has node-3's new address"
 mark
-expect 0 "rerun after node-3 was replaced" install_node --bundle "$b"
+expect 0 "rerun after node-3 was replaced" install_node "$root" --bundle "$b"
 new_calls
 order=$(grep -E '^(networkctl|systemctl restart systemd-networkd|nft -f)' new_calls.txt | tr '\n' '|')
 want="nft -f $root/etc/nftables.d/bundle.nft|networkctl delete wg-mesh|systemctl restart systemd-networkd.service|"
@@ -111,7 +76,7 @@ if grep -q "$old_key" "$netdev"; then not_ok "the old key is gone"; else ok "the
 if grep -q "install.sh\|k3s kubectl" new_calls.txt; then not_ok "K3s is left alone"; else ok "K3s is left alone"; fi
 
 mark
-expect 0 "rerun once more" install_node --bundle "$b"
+expect 0 "rerun once more" install_node "$root" --bundle "$b"
 new_calls
 if [ -s new_calls.txt ]; then not_ok "applied once: the next rerun runs nothing"; sed 's/^/#   /' new_calls.txt; else
   ok "applied once: the next rerun runs nothing"

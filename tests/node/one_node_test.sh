@@ -16,35 +16,25 @@ test_name=node-one
 # shellcheck source=tests/node/site.sh
 . "$repo/tests/node/site.sh"
 
-stand_in_cluster "$agent" 7443 || exit 1
+port=7443
+stand_in_site || exit 1
 # The same cluster with node-2 and node-3 taken out.
 sed -i '/name: node-[23],/d' site/cluster.yaml
-printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
-stand_in_image_files "$repo" stand-in-agent
-stand_in_image 1 >img/site.yaml
-export SOURCE_DATE_EPOCH=1700000000
-expect 0 "a one-node cluster builds, with its user-data" "$agent" build --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
+build_site 1 dist "a one-node cluster builds, with its user-data"
 if [ "$(ls dist/cloud-init)" = node-1.yaml ]; then ok "one user-data, node-1's"; else not_ok "user-data: $(ls dist/cloud-init)"; fi
 if cloud-init schema --config-file dist/cloud-init/node-1.yaml >schema.txt 2>&1 || ! command -v cloud-init >/dev/null; then
   ok "the user-data is valid cloud-config (or cloud-init is not installed)"
 else not_ok "cloud-init schema"; sed 's/^/#   /' schema.txt; fi
 
-node_files "$repo" dist/cloud-init/node-1.yaml "$root" || exit 1
-mkdir -p "$root/etc/ssh"
-printf 'ID=debian\nVERSION_ID="12"\n' >"$root/etc/os-release"
-printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$root/etc/passwd"
-printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$root/etc/ssh/sshd_config"
+node_root node-1 "$root"
 netdev=$root/etc/systemd/network/60-wg-mesh.netdev
 has "$netdev" "Kind=wireguard" "the .netdev makes the WireGuard interface"
 has "$netdev" "ListenPort=" "it listens for peers to come"
 if grep -q WireGuardPeer "$netdev"; then not_ok "the .netdev names no peer"; else ok "the .netdev names no peer"; fi
 has "$root/etc/systemd/network/60-wg-mesh.network" "Address=10.6.0.1/" "the .network gives the mesh address"
 
-stand_in_commands "$bin"
-PATH=$bin:$PATH CALLS=$calls STATE=$state BUNDLE_PEER_POLL_MS=100
-export PATH CALLS STATE BUNDLE_PEER_POLL_MS
-expect 0 "bundle node install of the only node" "$agent" node install --config "$root/etc/bundle/node.yaml" --root "$root" \
-  --poll-ms 50 --ready-timeout 10 -j 2 --bundle dist/site-1.bundle
+use_stand_ins
+expect 0 "bundle node install of the only node" install_node "$root" --bundle dist/site-1.bundle
 has "$root/var/lib/bundle/journal.log" "health done" "every phase ran"
 has "$root/var/lib/bundle/journal.log" "this node initialises the cluster" "the bootstrap protocol initialises with no peer"
 has "$root/etc/rancher/k3s/config.yaml" "cluster-init: true" "K3s initialises etcd"

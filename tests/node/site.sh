@@ -1,8 +1,9 @@
 # A cluster whose bundle holds STAND-INS for K3s's files, for the tests that run the node agent
-# whole (tests/node/install_test.sh, tests/portability/portability_test.sh); sourced, in the
-# test's work folder. The payload is the real one; K3s's binary, images, chart, Argo CD manifest
+# whole (tests/node/*_test.sh, tests/portability/portability_test.sh, tests/peer/scenarios.sh);
+# sourced, in the test's work folder. The payload is the real one; K3s's binary, images, chart, Argo CD manifest
 # and install.sh are stand-ins named like the real files, and so are the system's commands.
 # shellcheck shell=sh
+# shellcheck disable=SC2154 # agent, repo, work, bin, state and calls: the set-up functions below use the sourcing script's
 
 # stand_in_cluster BUNDLE PORT: site/ with its secrets (`bundle init`) and a three-node
 # cluster.yaml whose node agents listen on PORT, with a GitOps root app.
@@ -199,4 +200,77 @@ node_files() {
   python3 "$1/tests/node/apply_user_data.py" "$2" "$3" || return 1
   sed -i 's/mesh_ipv4: 10\.6\.0\./mesh_ipv4: 127.0.0./' "$3/etc/bundle/node.yaml"
   stand_in_os "$3"
+}
+
+# --- the set-up of the node test scripts -------------------------------------------------------
+# For tests/node/*_test.sh, which set agent (the bundle binary under test), repo and test_name,
+# source tests/payload/common.sh (the work folder, the harness's checks, root, bin, state, calls)
+# and this file, and then call: stand_in_site, a build (build_site), use_stand_ins, and, when
+# the node has peers, start_peers. node_root and install_node are for the checks.
+
+# stand_in_site: in the work folder, site/ (stand_in_cluster; node agents on $port, or on a free
+# port put in $port when it is unset) and img/ (stand_in_image_files) with a stand-in, not the real
+# node agent, as the bundle's bin/bundle: the sanitized build is hundreds of MB, and the install
+# under test is $agent itself. SOURCE_DATE_EPOCH is fixed, so that builds repeat.
+stand_in_site() {
+  port=${port:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+  stand_in_cluster "$agent" "$port" || return 1
+  printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
+  stand_in_image_files "$repo" stand-in-agent
+  SOURCE_DATE_EPOCH=1700000000
+  export SOURCE_DATE_EPOCH
+}
+
+# build_site VERSION OUT NAME: img/ as version VERSION (img/vVERSION.yaml), built with
+# site/cluster.yaml into OUT (OUT/site-VERSION.bundle, OUT/cloud-init/) by a check named NAME.
+build_site() {
+  stand_in_image "$1" >"img/v$1.yaml"
+  expect 0 "$3" "$agent" build --image "img/v$1.yaml" --cluster site/cluster.yaml --out "$2" --quiet
+}
+
+# node_root NAME ROOT [USER_DATA]: the node's files under ROOT from USER_DATA (by default
+# dist/cloud-init/NAME.yaml), as node_files makes them, and the files of a stock Debian image that
+# the hardening scripts read (os-release, passwd, sshd_config). Ends the test when it cannot.
+node_root() {
+  node_files "$repo" "${3:-dist/cloud-init/$1.yaml}" "$2" || exit 1
+  mkdir -p "$2/etc/ssh"
+  printf 'ID=debian\nVERSION_ID="12"\n' >"$2/etc/os-release"
+  printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$2/etc/passwd"
+  printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$2/etc/ssh/sshd_config"
+}
+
+# use_stand_ins: the stand-ins of stand_in_commands in $bin, first in PATH, recording their calls
+# in $calls and keeping what they stand for in $state; the bootstrap protocol asks the peers
+# every 100 ms, not every 5 s.
+use_stand_ins() {
+  stand_in_commands "$bin"
+  PATH=$bin:$PATH CALLS=$calls STATE=$state BUNDLE_PEER_POLL_MS=100
+  export PATH CALLS STATE BUNDLE_PEER_POLL_MS
+}
+
+# start_peers DIST: node-2 and node-3 as real `bundle node serve` processes on 127.0.0.2 and
+# 127.0.0.3 (roots $work/peer2 and peer3, from DIST/cloud-init; logs $work/serve2.log, serve3.log),
+# fresh: no cluster, so node-1 initialises. Returns once both answer (10 s at most). Their ids are
+# in $pids, node-3's last; at exit they are stopped and the work folder removed, after a stand-in
+# systemctl still waiting for a never-ready K3s is let go (its file removed).
+start_peers() {
+  pids=""
+  trap 'rm -f "$state/k3s-never-ready"; for pid in $pids; do kill "$pid" 2>/dev/null; done; rm -rf "$work"' EXIT
+  for n in 2 3; do
+    node_root "node-$n" "$work/peer$n" "$1/cloud-init/node-$n.yaml"
+    "$agent" node serve --config "$work/peer$n/etc/bundle/node.yaml" --root "$work/peer$n" >"$work/serve$n.log" 2>&1 &
+    pids="$pids $!"
+  done
+  for n in 2 3; do
+    i=0
+    until curl -fsS "http://127.0.0.$n:$port/v1/state" >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+  done
+}
+
+# install_node ROOT [ARGS...]: node-1's `bundle node install` into ROOT, polling every 50 ms and
+# waiting $ready seconds (10 unless set) for each readiness check.
+install_node() {
+  r=$1
+  shift
+  "$agent" node install --config "$r/etc/bundle/node.yaml" --root "$r" --poll-ms 50 --ready-timeout "${ready:-10}" -j 2 "$@"
 }

@@ -94,7 +94,7 @@ for name in systemctl networkctl nft sysctl sshd timedatectl; do ln -s standin "
 # --- the cluster and its bundle: the real build, stand-ins for K3s's files --------------------
 (
   cd "$WORK"
-  # shellcheck source=tests/node/site.sh
+  # shellcheck source=/dev/null # site.sh is checked on its own; what sets PATH in it is not used here
   . "$REPO/tests/node/site.sh"
   stand_in_cluster "$BUNDLE" "$PORT"
   printf '#!/bin/sh\n# A stand-in for the node agent inside the bundle, not the real one.\nexit 0\n' >stand-in-agent
@@ -134,7 +134,7 @@ write_config() {
   printf 'root:x:0:0:root:/root:/bin/bash\ndebian:x:1000:1000:Debian:/home/debian:/bin/bash\n' >"$root/etc/passwd"
   printf 'Include /etc/ssh/sshd_config.d/*.conf\n' >"$root/etc/ssh/sshd_config"
   # What the install's preflight looks for in a stock image (stand-ins).
-  # shellcheck source=tests/node/site.sh
+  # shellcheck source=/dev/null # site.sh is checked on its own; what sets PATH in it is not used here
   (. "$REPO/tests/node/site.sh" && stand_in_os "$root")
   echo "$root" >"$WORK/world/addresses/127.0.0.$1"
   [ -z "${2:-}" ] || python3 - "$root/etc/bundle/node.yaml" "$2" <<'PY'
