@@ -47,32 +47,25 @@ std::string hex(const unsigned char* data, std::size_t size) {
     return text;
 }
 
+// Whether `text` is `min` to `max` characters long, each one that `allowed` accepts: the shape of
+// every field a removal request carries, checked before anything reads it.
+bool made_of(const std::string& text, std::size_t min, std::size_t max, bool (*allowed)(char)) {
+    return text.size() >= min && text.size() <= max && std::all_of(text.begin(), text.end(), allowed);
+}
+
 bool is_hex(const std::string& text, std::size_t size) {
-    if (text.size() != size)
-        return false;
-    for (char c : text)
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
-    return true;
+    return made_of(text, size, size, [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 bool is_node_name(const std::string& name) {
-    if (name.empty() || name.size() > 63)
-        return false;
-    for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return false;
-    return true;
+    return made_of(name, 1, 63, [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 // Dotted IPv4 as written in node.yaml: digits and dots only (no spaces, no leading "0x"), and an
 // address inet_pton accepts.
 bool is_ipv4(const std::string& text) {
-    if (text.empty() || text.size() > 15)
+    if (!made_of(text, 1, 15, [](char c) { return (c >= '0' && c <= '9') || c == '.'; }))
         return false;
-    for (char c : text)
-        if (!((c >= '0' && c <= '9') || c == '.'))
-            return false;
     in_addr address{};
     return ::inet_pton(AF_INET, text.c_str(), &address) == 1;
 }
@@ -239,12 +232,7 @@ Result<nlohmann::json> parse_object(const std::string& body) {
 }
 
 bool is_field_name(const std::string& name) {
-    if (name.empty() || name.size() > 32)
-        return false;
-    for (char c : name)
-        if (!((c >= 'a' && c <= 'z') || c == '_'))
-            return false;
-    return true;
+    return made_of(name, 1, 32, [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
 }  // namespace
