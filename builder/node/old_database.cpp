@@ -8,10 +8,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <ctime>
 
 #include "core/fd.h"
 #include "core/safe_fs.h"
+#include "node/state.h"
 
 namespace bundle::node {
 namespace {
@@ -125,14 +125,7 @@ Status move_aside(int server, const std::string& server_path, const std::string&
 
 }  // namespace
 
-std::string database_stamp() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    ::gmtime_r(&now, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &tm);
-    return text;
-}
+std::string database_stamp() { return utc_now("%Y%m%dT%H%M%SZ"); }
 
 Result<SetAside> set_database_aside(const std::string& root, const std::string& stamp) {
     std::string server_path = root + kServer;

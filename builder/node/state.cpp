@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/atomic_file.h"
 #include "core/fd.h"
@@ -39,12 +40,14 @@ bool InstallState::done(const std::string& phase_name) const {
     return std::find(phases_done.begin(), phases_done.end(), phase_name) != phases_done.end();
 }
 
-std::string utc_now() {
+std::string utc_now() { return utc_now("%Y-%m-%dT%H:%M:%SZ"); }
+
+std::string utc_now(const char* format) {
     std::time_t now = std::time(nullptr);
     std::tm tm{};
-    ::gmtime_r(&now, &tm);
     char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (::gmtime_r(&now, &tm) == nullptr || std::strftime(text, sizeof text, format, &tm) == 0)
+        throw std::logic_error(std::string("utc_now: the format does not fit: ") + format);
     return text;
 }
 

@@ -103,4 +103,7 @@ Status append_journal(const StateDir& dir, const std::string& phase, const std::
 // "2026-11-27T05:40:01Z" for now.
 std::string utc_now();
 
+// Now in UTC as strftime writes it with `format`, which must fit in 31 characters.
+std::string utc_now(const char* format);
+
 }  // namespace bundle::node
