@@ -72,6 +72,14 @@ peer::NegotiateOptions fast(const test::TempDir& root) {
     return options;
 }
 
+// negotiate_role as `node` of three_nodes, with fast(root), each line it logs kept in `log`.
+Result<peer::Role> negotiate_logged(const std::string& node, const test::TempDir& root,
+                                    ScriptedTransport& transport, std::vector<std::string>& log) {
+    return peer::negotiate_role(
+        test::three_nodes(node), fast(root), [&](const std::string& line) { log.push_back(line); },
+        transport);
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -85,9 +93,7 @@ TEST_CASE(
                         {said(1, PeerState::member, false), said(3, PeerState::none)},
                         {said(1, PeerState::member, true), said(3, PeerState::none)}};
     std::vector<std::string> log;
-    auto role = peer::negotiate_role(
-        test::three_nodes("node-2"), fast(root),
-        [&](const std::string& line) { log.push_back(line); }, transport);
+    auto role = negotiate_logged("node-2", root, transport, log);
     REQUIRE(role);
     CHECK(role->kind == peer::Role::Kind::join);
     CHECK(role->join_node == "node-1");
@@ -207,9 +213,7 @@ TEST_CASE("a join is announced and checked before it goes ahead, and stays annou
     transport.announcement = announcement_of(root);
     transport.rounds = {{said(1, PeerState::member, true), said(3, PeerState::none)}};
     std::vector<std::string> log;
-    auto role = peer::negotiate_role(
-        test::three_nodes("node-2"), fast(root),
-        [&](const std::string& line) { log.push_back(line); }, transport);
+    auto role = negotiate_logged("node-2", root, transport, log);
     REQUIRE(role);
     CHECK(role->kind == peer::Role::Kind::join);
     CHECK(transport.announced == std::vector<bool>{false, true});
@@ -228,9 +232,7 @@ TEST_CASE("two nodes that announce together: the lower-numbered keeps its announ
                         {said(1, PeerState::member, true), joining(3)},
                         {said(1, PeerState::member, true), said(3, PeerState::none)}};
     std::vector<std::string> log;
-    auto role = peer::negotiate_role(
-        test::three_nodes("node-2"), fast(root),
-        [&](const std::string& line) { log.push_back(line); }, transport);
+    auto role = negotiate_logged("node-2", root, transport, log);
     REQUIRE(role);
     CHECK(role->kind == peer::Role::Kind::join);
     CHECK(transport.announced == std::vector<bool>{false, true, true});
@@ -249,9 +251,7 @@ TEST_CASE("two nodes that announce together: the higher-numbered withdraws and w
                         {said(1, PeerState::member, true), joining(2)},
                         {said(1, PeerState::member, true), said(2, PeerState::member, true)}};
     std::vector<std::string> log;
-    auto role = peer::negotiate_role(
-        test::three_nodes("node-3"), fast(root),
-        [&](const std::string& line) { log.push_back(line); }, transport);
+    auto role = negotiate_logged("node-3", root, transport, log);
     REQUIRE(role);
     CHECK(role->kind == peer::Role::Kind::join);
     CHECK(role->join_node == "node-1");
