@@ -45,11 +45,15 @@ Result<std::vector<std::string>> set_aside_names(int dir, const std::string& sho
     }
     ::rewinddir(handle);
     std::vector<std::string> names;
+    errno = 0;
     while (dirent* entry = ::readdir(handle)) {
         std::string name = entry->d_name;
         if (name.size() > 3 && name.starts_with("db.")) names.push_back(name);
     }
+    // A listing cut short by an error would make the pruning count the newest as old.
+    int err = errno;
     ::closedir(handle);
+    if (err != 0) return system_error(Code::io, shown, "cannot read the folder", err);
     std::sort(names.begin(), names.end());
     return names;
 }
