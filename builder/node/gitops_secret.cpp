@@ -1,5 +1,8 @@
 #include "node/gitops_secret.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "sign/base64.h"
@@ -7,19 +10,26 @@
 namespace bundle::node {
 namespace {
 
-// True when `line` of kubectl's output holds any part of the key worth hiding: the key's
-// base64 (what kubectl read) or one of its lines (what a decoded echo would show).
+// True when `line` holds 24 or more characters in a row of `text`: any such run contains one of
+// the 16-character windows taken every 8 characters, which are all looked for.
+bool quotes_part_of(std::string_view line, std::string_view text) {
+    constexpr std::size_t kWindow = 16, kStride = 8;
+    for (std::size_t at = 0; at + kWindow <= text.size(); at += kStride)
+        if (line.find(text.substr(at, kWindow)) != std::string_view::npos) return true;
+    return false;
+}
+
+// True when `line` of kubectl's output quotes any part of the key of 24 characters or more: of
+// the key's base64 (what kubectl read) or of one of the key's own lines (what a decoded echo
+// would show). The key's armour lines are the same in every key and are not looked for.
 bool shows_key(std::string_view line, const std::string& key, const std::string& key_base64) {
-    if (line.find(key_base64.substr(0, 32)) != std::string_view::npos) return true;
-    std::size_t start = 0;
-    while (start < key.size()) {
-        std::size_t end = key.find('\n', start);
-        if (end == std::string::npos) end = key.size();
-        std::string_view part(key.data() + start, end - start);
-        if (part.size() >= 16 && part.find("PRIVATE KEY") == std::string_view::npos &&
-            line.find(part.substr(0, 16)) != std::string_view::npos)
-            return true;
-        start = end + 1;
+    if (quotes_part_of(line, key_base64)) return true;
+    std::string_view rest(key);
+    while (!rest.empty()) {
+        std::size_t end = std::min(rest.find('\n'), rest.size());
+        std::string_view part = rest.substr(0, end);
+        if (part.find("PRIVATE KEY") == std::string_view::npos && quotes_part_of(line, part)) return true;
+        rest.remove_prefix(std::min(end + 1, rest.size()));
     }
     return false;
 }

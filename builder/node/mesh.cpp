@@ -17,6 +17,8 @@
 // networkd also gets a drop-in that keeps it from removing routes and routing-policy rules it did
 // not make: Cilium's (ManageForeignRoutes=, ManageForeignRoutingPolicyRules=, systemd 246 and 249,
 // read at networkd's start only: a changed drop-in restarts networkd too).
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "core/atomic_file.h"
+#include "core/fd.h"
 #include "core/safe_fs.h"
 #include "hash/sha256.h"
 #include "node/phase.h"
@@ -69,18 +72,25 @@ std::vector<std::string> mesh_files(const Context& ctx) {
             "/etc/bundle/wireguard.key"};
 }
 
-// The whole content of `path`, or nullopt when it does not exist; an Error when it cannot be read.
+// The whole content of `path`, or nullopt when it does not exist; an Error when it cannot be
+// read or is a symbolic link (opened with O_NOFOLLOW: what is hashed is the file itself).
 Result<std::optional<std::string>> read_whole(const std::string& path) {
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid()) {
         if (errno == ENOENT) return std::optional<std::string>{};
+        if (errno == ELOOP) return Error{Code::unsafe_path, path, "is a symbolic link; the mesh files must be files"};
         return system_error(Code::io, path, "cannot read", errno);
     }
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) return Error{Code::io, path, "cannot read"};
-    return std::optional<std::string>{text.str()};
+    std::string text;
+    char buffer[8192];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return system_error(Code::io, path, "cannot read", errno);
+        if (n == 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return std::optional<std::string>{std::move(text)};
 }
 
 // The SHA-256 (hex) of the mesh files, each as its path, its size and its content, so that no

@@ -40,11 +40,13 @@ Result<std::vector<std::string>> entries_of(int dir, const std::string& shown) {
     return names;
 }
 
-// The release `current` names ("releases/<name>"), or "" when there is no such link.
-std::string current_release(int state_dir) {
+// The release `current` names ("releases/<name>"), or "" when there is no such link. Any other
+// failure to read it is an Error: not knowing what is in use, nothing may be pruned.
+Result<std::string> current_release(int state_dir, const std::string& shown) {
     char target[4096];
     ssize_t n = ::readlinkat(state_dir, "current", target, sizeof target - 1);
-    if (n <= 0) return {};
+    if (n < 0 && errno == ENOENT) return std::string();
+    if (n <= 0) return system_error(Code::io, shown, "cannot read the link (nothing is pruned)", n < 0 ? errno : EINVAL);
     std::string text(target, static_cast<std::size_t>(n));
     if (text.rfind("releases/", 0) == 0) text.erase(0, 9);
     return text.substr(0, text.find('/'));
@@ -81,7 +83,9 @@ Status prune_releases(const StateDir& dir, const InstallState& state, Log& log) 
 
     std::set<std::string> releases = {release_name(*state.installed_version, state.installed_sha256)};
     if (state.previous_version) releases.insert(release_name(*state.previous_version, state.previous_sha256));
-    if (std::string current = current_release(state_dir.get()); !current.empty()) releases.insert(current);
+    auto current = current_release(state_dir.get(), dir.dir + "/current");
+    if (!current) return std::move(current).error();
+    if (!current->empty()) releases.insert(*current);
     if (auto pruned = remove_all_but(state_dir.get(), dir, "releases", releases, log); !pruned)
         return std::move(pruned).error();
 
@@ -95,7 +99,10 @@ Status prune_releases(const StateDir& dir, const InstallState& state, Log& log) 
     if (!removed) return std::move(removed).error();
     // The bootstrap's (or push's) copy of a removed bundle is the same inode: remove it too.
     UniqueFd incoming = open_directory_at(state_dir.get(), "incoming");
-    if (!incoming.valid()) return {};
+    if (!incoming.valid()) {
+        if (errno == ENOENT) return {};
+        return system_error(Code::io, dir.incoming(), "cannot open to remove the old bundles' copies", errno);
+    }
     for (const auto& name : *removed) {
         if (name.starts_with(".")) continue;  // a temporary of bundles/, not a bundle
         if (auto gone = remove_tree_at(incoming.get(), name, dir.incoming() + "/" + name); !gone) return gone;

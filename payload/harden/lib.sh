@@ -67,6 +67,18 @@ os_id() {
   done
 }
 
+# private_dir PATH: the directory PATH (absolute, under the root) exists with mode 0700 (prints
+# "changed PATH" when it made it). A symbolic link at PATH is refused, never followed.
+private_dir() {
+  target=$root$1
+  [ ! -L "$target" ] || die "$1 is a symbolic link; refusing to follow it"
+  if [ ! -d "$target" ]; then
+    mkdir -p "$target" || die "cannot create $1"
+    echo "changed $1"
+  fi
+  chmod 700 "$target" || die "cannot make $1 private"
+}
+
 # Set by write_file: "yes" when it wrote the file, "no" when the file was already as wanted.
 changed=no
 pending=""

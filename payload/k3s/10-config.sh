@@ -178,18 +178,11 @@ plugins:
 YAML
 
 # The audit log's directory, private (the CIS hardening guide's 0700).
-if [ ! -d "$root${audit_log%/*}" ]; then
-  mkdir -p "$root${audit_log%/*}" || die "cannot create ${audit_log%/*}"
-  echo "changed ${audit_log%/*}"
-fi
-chmod 700 "$root${audit_log%/*}"
+private_dir "${audit_log%/*}"
 
 # etcd's snapshot folder, private like K3s's own (it creates db/snapshots 0700).
-if [ ! -d "$root$snapshot_dir" ]; then
-  mkdir -p "$root$snapshot_dir" || die "cannot create $snapshot_dir"
-  echo "changed $snapshot_dir"
-fi
-chmod 700 "$root${snapshot_dir%/*}" "$root$snapshot_dir"
+private_dir "${snapshot_dir%/*}"
+private_dir "$snapshot_dir"
 
 config=$(
   echo "# Written by bundle (payload/k3s/10-config.sh); edits are overwritten."

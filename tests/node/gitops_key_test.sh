@@ -68,6 +68,17 @@ if grep -rqF -- "$key_line" "$root/var/lib/rancher" "$root/etc/rancher" "$root/v
 if [ -z "$leaks" ]; then ok "the deploy key is in no log, no argv, no state and no manifest"; else not_ok "the deploy key leaked into:$leaks"; fi
 has "$root/var/lib/bundle/journal.log" "argocd/bundle-gitops-repository for $repository" "the journal names the Secret and the repository, not the key"
 
+# --- kubectl's error quotes a piece from the middle of the key: that line is not logged --------
+node_root node-1 "$work/echo"
+: >"$state/apply-echoes"
+expect 17 "install node-1 while kubectl's apply fails quoting its input" install_node "$work/echo" --bundle "$b"
+rm -f "$state/apply-echoes"
+piece=$(tail -n 1 "$state/applied.jsonl" | sed -n 's/.*"sshPrivateKey":"\([^"]*\)".*/\1/p' | cut -c 101-160)
+if [ "${#piece}" -eq 60 ] && ! grep -qF -- "$piece" out.txt err.txt "$work/echo/var/lib/bundle/journal.log" "$work/echo/var/lib/bundle/state.json"; then
+  ok "a kubectl line quoting the middle of the key's base64 is not logged"
+else not_ok "the middle of the key's base64 reached a log (piece: ${#piece} characters)"; fi
+has "$work/echo/var/lib/bundle/journal.log" "shows the deploy key, not logged" "the journal says a line was held back"
+
 # --- without a deploy key: no Secret, and an old one is removed -------------------------------
 node_root node-1 "$work/nokey"
 python3 - "$work/nokey/etc/bundle/node.yaml" <<'PY' || exit 1

@@ -81,4 +81,10 @@ new_calls
 if [ -s new_calls.txt ]; then not_ok "applied once: the next rerun runs nothing"; sed 's/^/#   /' new_calls.txt; else
   ok "applied once: the next rerun runs nothing"
 fi
+# A mesh file that is a symbolic link is refused, not followed (what is hashed and applied is the
+# file the user-data wrote, never what a link points at).
+mv "$root/etc/bundle/wireguard.key" "$work/elsewhere.key"
+ln -s "$work/elsewhere.key" "$root/etc/bundle/wireguard.key"
+expect 13 "rerun with wireguard.key a symbolic link" install_node "$root" --bundle "$b"
+stderr_has "wireguard.key: is a symbolic link" "the error names the linked mesh file"
 finish

@@ -107,7 +107,8 @@ YAML
 #     before it resets, and dies right after writing it when $STATE/reset-dies exists; a normal
 #     start removes the flag (managed.go, start).
 # `k3s kubectl apply ... -f -` stands in for the API server's store: it appends what it reads
-# on stdin, one object a line, to $STATE/applied.jsonl (not to $CALLS, which records argv only).
+# on stdin, one object a line, to $STATE/applied.jsonl (not to $CALLS, which records argv only);
+# while $STATE/apply-echoes exists it fails with an error that quotes a piece of a Secret's key.
 stand_in_commands() {
   cat >"$1/standin" <<'SH'
 #!/bin/sh
@@ -171,7 +172,15 @@ case $name in
         : >"$db/reset-flag"
         [ ! -e "$STATE/reset-dies" ] || { echo "stand-in: killed during the reset" >&2; exit 137; }
       fi ;;
-    "kubectl apply "*" -f -") { cat; echo; } >>"$STATE/applied.jsonl" ;;
+    "kubectl apply "*" -f -")
+      input=$(cat)
+      printf '%s\n' "$input" >>"$STATE/applied.jsonl"
+      if [ -e "$STATE/apply-echoes" ]; then
+        # As kubectl's errors can: quote a piece of what it read (from the middle of a Secret's key).
+        piece=$(printf '%s' "$input" | sed -n 's/.*"sshPrivateKey":"\([^"]*\)".*/\1/p' | cut -c 101-160)
+        echo "Error from server (BadRequest): stand-in error quoting its input: ...$piece..." >&2
+        exit 1
+      fi ;;
     *daemonset/cilium*) [ ! -e "$STATE/cilium-fails" ] || { echo "error: stand-in: daemon set cilium has 0 of 3 ready" >&2; exit 1; } ;;
   esac ;;
   timedatectl) [ "$1" = show ] && echo yes ;;
