@@ -115,21 +115,23 @@ CONF
   cat >"$r/etc/systemd/system/vm-cmd.service" <<'UNIT'
 # VM tests (tests/vm/image.sh): runs the commands the host sends on the virtio-serial port
 # org.bundle.cmd (tests/vm/lib.sh, vm_run).
+# Started by udev when the port appears (90-bundle-vm.rules): a boot-time condition on the
+# device's path runs before udev has made it, and the unit is skipped.
 [Unit]
 Description=VM test command channel
 DefaultDependencies=no
-After=systemd-udev-settle.service local-fs.target
-ConditionPathExists=/dev/virtio-ports/org.bundle.cmd
+After=local-fs.target
 
 [Service]
 ExecStart=/usr/local/sbin/vm-cmd /dev/virtio-ports/org.bundle.cmd
 Restart=always
 RestartSec=1
-
-[Install]
-WantedBy=multi-user.target
 UNIT
-  ln -sf /etc/systemd/system/vm-cmd.service "$r/etc/systemd/system/multi-user.target.wants/vm-cmd.service"
+  mkdir -p "$r/etc/udev/rules.d"
+  cat >"$r/etc/udev/rules.d/90-bundle-vm.rules" <<'RULES'
+# VM tests (tests/vm/image.sh): the command channel's service starts when its port appears.
+ACTION=="add", SUBSYSTEM=="virtio-ports", ATTR{name}=="org.bundle.cmd", TAG+="systemd", ENV{SYSTEMD_WANTS}+="vm-cmd.service"
+RULES
   ln -sf /lib/systemd/system/systemd-networkd.service "$r/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
   rm -f "$r/etc/systemd/system/multi-user.target.wants/etcd.service"
   printf '/dev/vda / ext4 defaults,errors=remount-ro 0 1\n' >"$r/etc/fstab"
@@ -152,7 +154,10 @@ if [ ! -f "$image/.complete" ]; then
   root=$image.partial/root
   say "debootstrap $suite minbase + $packages from $mirror (log: $image.partial/debootstrap.log)"
   # In a mount namespace of its own, so that the mounts it makes end with it.
+  # The downloaded packages are kept in WORK_DIR/debs for the next recipe.
+  mkdir -p "$work/debs"
   if ! unshare --mount --propagation private debootstrap --variant=minbase --include="$packages" \
+    --cache-dir="$work/debs" \
     "$suite" "$root" "$mirror" >"$image.partial/debootstrap.log" 2>&1; then
     tail -n 20 "$image.partial/debootstrap.log" >&2
     say "debootstrap failed"
