@@ -26,10 +26,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$1"
 work=$(cd "$1" && pwd)
 suite=bookworm
-# python3-cffi-backend is named because debootstrap's resolver ignores virtual packages:
+# systemd-timesyncd: stock cloud images run a time sync daemon and the hardening turns NTP on
+# (without one, harden's 40-time.sh fails; seen in the first boot). python3-cffi-backend is
+# named because debootstrap's resolver ignores virtual packages:
 # python3-cryptography (cloud-init -> python3-oauthlib) depends on python3-cffi-backend-api-min,
 # which only python3-cffi-backend provides, and without it cloud-init stays unconfigured.
-packages=systemd-sysv,udev,cloud-init,python3-cffi-backend,linux-image-cloud-amd64,initramfs-tools,nftables,openssh-server,curl,iproute2,dbus,locales,sudo,etcd-server,etcd-client
+packages=systemd-sysv,systemd-timesyncd,udev,cloud-init,python3-cffi-backend,linux-image-cloud-amd64,initramfs-tools,nftables,openssh-server,curl,iproute2,dbus,locales,sudo,etcd-server,etcd-client
 disk_size=3G
 say() { echo "vm image: $*" >&2; }
 
@@ -121,13 +123,16 @@ CONF
 Description=VM test command channel
 DefaultDependencies=no
 After=local-fs.target
+StartLimitIntervalSec=0
 
 [Service]
 ExecStart=/usr/local/sbin/vm-cmd /dev/virtio-ports/org.bundle.cmd
 Restart=always
 RestartSec=1
 UNIT
-  mkdir -p "$r/etc/udev/rules.d"
+  mkdir -p "$r/etc/udev/rules.d" "$r/etc/systemd/system/getty.target.wants"
+  # hvc0 may appear after systemd's getty generator ran: ask for its getty by name.
+  ln -sf /lib/systemd/system/serial-getty@.service "$r/etc/systemd/system/getty.target.wants/serial-getty@hvc0.service"
   cat >"$r/etc/udev/rules.d/90-bundle-vm.rules" <<'RULES'
 # VM tests (tests/vm/image.sh): the command channel's service starts when its port appears.
 ACTION=="add", SUBSYSTEM=="virtio-ports", ATTR{name}=="org.bundle.cmd", TAG+="systemd", ENV{SYSTEMD_WANTS}+="vm-cmd.service"

@@ -1,0 +1,10 @@
+# Whole machines (issue 13): Debian 12 VMs under qemu (TCG) booted from `bundle image` seeds. The
+# image is debootstrapped once into tests/vm/ of the build folder (cached by the hash of its
+# recipe, tests/vm/image.sh); the node agent is a portable Release `bundle` the test builds in
+# tests/vm/release, or $BUNDLE_PORTABLE_BUNDLE. Needs root, the machine's apt source (the first
+# time), qemu-system-x86 and qemu-utils; takes minutes. Labelled "vm" and, for now, also
+# "debootstrap", which `ci/test` leaves out by default: run it with `ci/test -L vm`.
+add_test(NAME "vm: one node boots from its seed ISO and installs"
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/vm/boot_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/vm)
+set_tests_properties("vm: one node boots from its seed ISO and installs" PROPERTIES
+  LABELS "vm;debootstrap" SKIP_RETURN_CODE 77 TIMEOUT 3600 RUN_SERIAL ON)
