@@ -8,7 +8,9 @@
 # Prints the VM's timeline (seconds from power-on, on the host's clock, to cloud-init done,
 # bootstrap start, bundle found, each phase done), what failed, and leaves in WORK_DIR/vms/node-1/
 # the serial log (kernel, journal), the whole journal (journal.txt), the agent's journal and
-# status, and the stand-in's calls. The VM is always stopped (tests/vm/lib.sh).
+# status, and the stand-in's calls. Then the installed node is rebooted and must come back with
+# its firewall, peer server and K3s (stand-in) up and run no install. The VM is always stopped
+# (tests/vm/lib.sh).
 #
 # The node agent must be a portable Release `bundle` (the sanitized test build does not run on a
 # stock Debian): BUNDLE, $BUNDLE_PORTABLE_BUNDLE, or one built here in WORK_DIR/release.
@@ -115,13 +117,47 @@ at 'bundle node: install: complete' "install complete"
 echo "# failures and warnings the journal shows:"
 grep -E -i 'fail|error|warn|ordering cycle' "$d/journal.txt" | grep -v -E 'vm-cmd|ACPI|PCI|pnp|ERST|EINJ|Firmware Bug' | head -n 40 | sed 's/^/#   /'
 
+# The installed node rebooted (a clean reboot): it comes back with its firewall, mesh, peer
+# server and K3s (stand-in) up, its bootstrap unit disabled, and runs no install.
+if [ "$state" = complete ]; then
+  boot_id=$(vm_run node-1 30 'cat /proc/sys/kernel/random/boot_id')
+  vm_run node-1 30 'systemctl --no-block reboot' >/dev/null
+  rebooted=$(date +%s.%N)
+  again=""
+  until [ $(($(date +%s) - started)) -ge "$timeout" ]; do
+    sleep 5
+    again=$(vm_run node-1 60 'cat /proc/sys/kernel/random/boot_id') || continue
+    [ "$again" != "$boot_id" ] && break
+  done
+  if [ -n "$again" ] && [ "$again" != "$boot_id" ]; then ok "node-1 rebooted"; else not_ok "node-1 did not come back from its reboot"; fi
+  # shellcheck disable=SC2016 # expanded in the VM
+  vm_run node-1 300 'systemctl is-system-running --wait; for u in bundle-firewall bundle-node k3s systemd-networkd; do
+      echo "$u $(systemctl is-active $u.service)"; done
+    echo "bundle-bootstrap $(systemctl is-enabled bundle-bootstrap.service)"
+    nft list tables; networkctl list --no-legend' >"$d/after-reboot.txt"
+  echo "# after the reboot, $(awk -v s="$rebooted" -v t="$(date +%s.%N)" 'BEGIN { printf "%.1f", t - s }') s after it was asked:"
+  sed 's/^/#   /' "$d/after-reboot.txt"
+  vm_run node-1 120 'journalctl -b -o short-unix --no-pager' >"$d/journal-after-reboot.txt"
+  for unit in bundle-firewall bundle-node k3s; do
+    has "$d/after-reboot.txt" "$unit active" "after the reboot: $unit.service is active"
+  done
+  has "$d/after-reboot.txt" "table inet bundle_host" "after the reboot: the bundle_host table is loaded"
+  has "$d/after-reboot.txt" "bundle-bootstrap disabled" "after the reboot: the bootstrap unit stays disabled"
+  if grep -q "bundle node: install" "$d/journal-after-reboot.txt"; then not_ok "after the reboot: no install ran"; else
+    ok "after the reboot: no install ran"; fi
+  if grep -q "ordering cycle" "$d/journal-after-reboot.txt"; then not_ok "after the reboot: no ordering cycle"; else
+    ok "after the reboot: no ordering cycle"; fi
+  grep -E -i 'fail|error|warn' "$d/journal-after-reboot.txt" | grep -v -E 'vm-cmd|ACPI|PCI|pnp|ERST|EINJ|Firmware Bug' |
+    head -n 20 | sed 's/^/#   after reboot: /'
+fi
+
 # No secret of the cluster in what the run leaves behind.
 { cat site/secrets/k3s-token; echo; cat site/secrets/wireguard/node-1.key; echo; sed -n 2p site/secrets/bundle.key; } |
   grep -v '^$' >"$work/secrets.lst"
 leaked=""
 for f in "$d"/*.log "$d"/*.txt; do grep -qF -f "$work/secrets.lst" "$f" && leaked="$leaked $f"; done
 rm -f "$work/secrets.lst"
-if [ -z "$leaked" ]; then ok "no secret in the serial log, journal or agent logs"; else not_ok "a secret in$leaked"; fi
+if [ -z "$leaked" ]; then ok "no secret in the serial log, journals or agent logs"; else not_ok "a secret in$leaked"; fi
 
 vm_stop node-1
 echo "# took $(($(date +%s) - started)) s; logs in $d"
