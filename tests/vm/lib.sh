@@ -81,9 +81,11 @@ vm_start() {
 }
 
 # vm_run NAME TIMEOUT COMMAND: COMMAND's output and status; 124 on timeout, 125 when the VM's
-# channel cannot be reached.
+# channel cannot be reached. Waited for in the background, so that a TERM or INT stops the test
+# (and its VMs) at once rather than when the command ends.
 vm_run() {
-  python3 "$vm_here/vm_cmd.py" "$vm_dir/$1/cmd.sock" "$2" "$3"
+  python3 "$vm_here/vm_cmd.py" "$vm_dir/$1/cmd.sock" "$2" "$3" &
+  wait $!
 }
 
 # vm_monitor NAME COMMAND: one command to qemu's monitor (system_reset, quit, ...).
