@@ -1,5 +1,6 @@
 #include "node/preflight.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/utsname.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 namespace bundle::node {
 namespace {
@@ -36,6 +38,38 @@ bool has_networkd(const SystemView& view) {
         if (exists(view.root + lib + "/systemd/systemd-networkd") ||
             exists(view.root + lib + "/systemd/system/systemd-networkd.service"))
             return true;
+    return false;
+}
+
+// The folders systemd looks up `what` in ("systemd/system", "systemd/ntp-units.d"), under the root.
+std::vector<std::string> systemd_dirs(const SystemView& view, const std::string& what) {
+    std::vector<std::string> dirs;
+    for (const char* base : {"/etc", "/run", "/usr/local/lib", "/usr/lib", "/lib"})
+        dirs.push_back(view.root + base + "/systemd/" + what);
+    return dirs;
+}
+
+// True when a network time service that `timedatectl set-ntp` can turn on is installed:
+// systemd-timedated takes the units named in ntp-units.d/*.list (systemd-timedated.service(8);
+// systemd-timesyncd ships 80-systemd-timesync.list, chrony its own) and answers "NTP not
+// supported" when none of them exists, which stops 40-time.sh.
+bool has_time_sync(const SystemView& view) {
+    for (const auto& lists : systemd_dirs(view, "ntp-units.d")) {
+        DIR* handle = ::opendir(lists.c_str());
+        if (handle == nullptr) continue;
+        std::vector<std::string> files;
+        while (dirent* entry = ::readdir(handle))
+            if (std::string name = entry->d_name; name.size() > 5 && name.ends_with(".list")) files.push_back(lists + "/" + name);
+        ::closedir(handle);
+        for (const auto& file : files) {
+            std::ifstream in(file);
+            for (std::string unit; std::getline(in, unit);) {
+                if (unit.empty() || unit[0] == '#' || unit.find('/') != std::string::npos) continue;
+                for (const auto& units : systemd_dirs(view, "system"))
+                    if (exists(units + "/" + unit)) return true;
+            }
+        }
+    }
     return false;
 }
 
@@ -101,6 +135,9 @@ std::vector<std::string> missing_requirements(const SystemView& view, const Stat
     if (!has_networkd(view))
         missing.push_back("systemd-networkd: neither its program nor its unit under " + view.root +
                           "/lib/systemd or /usr/lib/systemd (package systemd; systemd-networkd where it is split off)");
+    if (!has_time_sync(view))
+        missing.push_back("network time: no service that `timedatectl set-ntp` can turn on (a unit named in " + view.root +
+                          "/usr/lib/systemd/ntp-units.d/*.list that exists; package systemd-timesyncd or chrony)");
     if (!has_wireguard(view))
         missing.push_back("the kernel's wireguard module: not loaded (" + view.root + "/sys/module/wireguard) nor in " +
                           view.root + "/lib/modules/" + view.kernel_release +

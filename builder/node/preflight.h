@@ -7,6 +7,8 @@
 //                         script, the bootstrap script and K3s's install script use them
 //   systemd-networkd      its program or its unit under the root's /lib or /usr/lib/systemd: the
 //                         mesh is a networkd WireGuard interface
+//   network time          a service `timedatectl set-ntp` can turn on (a unit named in
+//                         systemd/ntp-units.d/*.list that exists): 40-time.sh needs one
 //   WireGuard             the kernel's module: loaded (/sys/module/wireguard under the root), built
 //                         in (modules.builtin) or installed (modules.dep) under the root's
 //                         /lib/modules/<uname -r> or /usr/lib/modules/<uname -r>

@@ -37,9 +37,9 @@ start_peers dist1
 ready=10  # seconds the readiness checks of install_node wait
 
 # --- preflight ----------------------------------------------------------------------------------
-# The bare root: the node's files, but no systemd-networkd and no WireGuard under it; a PATH with
-# none of nft, sha256sum and tar; /var on a tmpfs smaller than twice the bundle (statvfs is the
-# real one: the tmpfs is mounted in a mount namespace of the agent's own).
+# The bare root: the node's files, but no systemd-networkd, no time service and no WireGuard under
+# it; a PATH with none of nft, sha256sum and tar; /var on a tmpfs smaller than twice the bundle
+# (statvfs is the real one: the tmpfs is mounted in a mount namespace of the agent's own).
 bare=$work/bare
 node_root node-1 "$bare" dist1/cloud-init/node-1.yaml
 rm -rf "${bare:?}/lib"
@@ -50,7 +50,7 @@ size=$(stat -c %s dist1/site-1.bundle)
 mark
 if unshare -m true 2>/dev/null; then
   # shellcheck disable=SC2016 # expanded by the inner shell
-  expect 3 "preflight: a root that lacks six things" unshare -m sh -c '
+  expect 3 "preflight: a root that lacks seven things" unshare -m sh -c '
     mount -t tmpfs -o size="$1" bundle-test "$2/var" || exit 99
     status=0
     PATH=$3 "$4" node install --config "$2/etc/bundle/node.yaml" --root "$2" --bundle "$5" || status=$?
@@ -64,12 +64,13 @@ if unshare -m true 2>/dev/null; then
   stderr_has "the bundle needs $((2 * size)) bytes" "twice the bundle's size, in bytes"
 else
   echo "# unshare -m is not allowed here: the free-space check is shown by tests/node/preflight_test.cpp only"
-  expect 3 "preflight: a root that lacks five things" env PATH="$work/thin" \
+  expect 3 "preflight: a root that lacks six things" env PATH="$work/thin" \
     "$agent" node install --config "$bare/etc/bundle/node.yaml" --root "$bare" --bundle "$work/dist1/site-1.bundle"
 fi
 stderr_has "bundle: error: this node lacks what the install needs; nothing was changed:" "one message"
 for what in "nft: not found in PATH" "sha256sum: not found in PATH" "tar: not found in PATH" \
   "systemd-networkd: neither its program nor its unit under $bare/lib/systemd" \
+  "network time: no service that \`timedatectl set-ntp\` can turn on" \
   "the kernel's wireguard module: not loaded ($bare/sys/module/wireguard)"; do
   stderr_has "  - $what" "preflight names: $what"
 done

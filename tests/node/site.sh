@@ -192,13 +192,17 @@ SH
 }
 
 # stand_in_os ROOT: what the install's preflight (builder/node/preflight.h) looks for in a stock
-# Debian 12 image, as stand-ins under ROOT, not the real files: systemd-networkd's unit, and
-# WireGuard built into the running kernel (modules.builtin of `uname -r`). nft comes from
+# Debian 12 image, as stand-ins under ROOT, not the real files: systemd-networkd's unit,
+# systemd-timesyncd's unit and the ntp-units.d list that names it (how systemd-timedated finds a
+# time service), and WireGuard built into the running kernel (modules.builtin of `uname -r`). nft comes from
 # stand_in_commands; sha256sum and tar are the machine's.
 stand_in_os() {
-  mkdir -p "$1/lib/systemd/system" "$1/lib/modules/$(uname -r)" || return 1
+  mkdir -p "$1/lib/systemd/system" "$1/lib/systemd/ntp-units.d" "$1/lib/modules/$(uname -r)" || return 1
   printf '# A stand-in for systemd-networkd.service, not the real unit.\n[Service]\n' \
     >"$1/lib/systemd/system/systemd-networkd.service"
+  printf '# A stand-in for systemd-timesyncd.service, not the real unit.\n[Service]\n' \
+    >"$1/lib/systemd/system/systemd-timesyncd.service"
+  echo systemd-timesyncd.service >"$1/lib/systemd/ntp-units.d/80-systemd-timesync.list"
   echo kernel/drivers/net/wireguard/wireguard.ko >"$1/lib/modules/$(uname -r)/modules.builtin"
 }
 
