@@ -6,13 +6,12 @@
 
 #include <cerrno>
 #include <fstream>
-#include <memory>
 #include <sstream>
 
 #include "core/atomic_file.h"
 #include "core/fd.h"
 #include "core/safe_fs.h"
-#include "hash/sha256.h"
+#include "node/file_hash.h"
 
 namespace bundle::node {
 namespace {
@@ -35,20 +34,7 @@ Result<std::string> digest_of(const std::string& path) {
         if (errno == ENOENT) return std::string("missing");
         return system_error(Code::io, path, "cannot read", errno);
     }
-    constexpr std::size_t kBuffer = 1 << 20;
-    auto buffer = std::make_unique<char[]>(kBuffer);
-    hash::Sha256 sha;
-    for (;;) {
-        ssize_t n = ::read(in.get(), buffer.get(), kBuffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return system_error(Code::io, path, "cannot read", errno);
-        if (n == 0) break;
-        if (auto updated = sha.update(buffer.get(), static_cast<std::size_t>(n)); !updated)
-            return std::move(updated).error();
-    }
-    auto digest = sha.finish();
-    if (!digest) return std::move(digest).error();
-    return hash::to_hex(*digest);
+    return hash_fd(in, path);
 }
 
 // One line "<digest>  <path>" per start input, in kStartInputs order.

@@ -14,40 +14,15 @@
 #include "format/extract.h"
 #include "format/reader.h"
 #include "hash/sha256.h"
+#include "node/file_hash.h"
 #include "node/phase.h"
 
 namespace bundle::node {
 namespace {
 
-constexpr std::size_t kCopyBuffer = 1 << 20;
-
 std::string installed_bundle(const Context& ctx) { return ctx.dir.bundles() + "/" + ctx.config.bundle.file; }
 
 std::string release_of(const Context& ctx) { return release_name(ctx.config.bundle.version, ctx.config.bundle.sha256); }
-
-// SHA-256 (hex) of what `in` reads to its end, optionally copying every byte into `copy_to`;
-// errors name `path`.
-Result<std::string> hash_fd(const UniqueFd& in, const std::string& path, int copy_to = -1,
-                            const std::string& copy_name = {}) {
-    hash::Sha256 sha;
-    auto buffer = std::make_unique_for_overwrite<char[]>(kCopyBuffer);
-    for (;;) {
-        ssize_t n = ::read(in.get(), buffer.get(), kCopyBuffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return system_error(Code::io, path, "cannot read", errno);
-        if (n == 0) break;
-        if (auto updated = sha.update(buffer.get(), static_cast<std::size_t>(n)); !updated) return std::move(updated).error();
-        for (ssize_t done = 0; copy_to >= 0 && done < n;) {
-            ssize_t w = ::write(copy_to, buffer.get() + done, static_cast<std::size_t>(n - done));
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) return system_error(Code::io, copy_name, "cannot write", errno);
-            done += w;
-        }
-    }
-    auto digest = sha.finish();
-    if (!digest) return std::move(digest).error();
-    return hash::to_hex(*digest);
-}
 
 // SHA-256 of `path` (hex), optionally copying every byte into `copy_to`.
 Result<std::string> hash_file(const std::string& path, int copy_to = -1, const std::string& copy_name = {}) {
