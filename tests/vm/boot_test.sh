@@ -34,17 +34,7 @@ if [ "$(id -u)" -ne 0 ]; then echo "ok - vm boot # SKIP needs root"; exit 77; fi
 started=$(date +%s)
 
 # The node agent under test.
-if [ -z "$binary" ]; then
-  binary=$work/release/builder/bundle
-  if ! cmake -S "$repo" -B "$work/release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUNDLE_TESTS=OFF \
-    >"$work/release.log" 2>&1 || ! cmake --build "$work/release" --target bundle >>"$work/release.log" 2>&1; then
-    not_ok "portable Release build (log: $work/release.log)"
-    finish
-    exit 1
-  fi
-fi
-bundle=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
-echo "# node agent: $bundle"
+vm_agent "$repo" "$work" "$binary" || { not_ok "portable Release build (log: $work/release.log)"; finish; exit 1; }
 
 vm_init "$work"
 status=$?
@@ -101,18 +91,14 @@ if grep -q "ordering cycle" "$d/journal.txt"; then not_ok "no ordering cycle in 
 # The timeline, on the host's clock (the journal's stamps are the VM's, which starts from the
 # host's UTC; the skew above says how far it drifted).
 echo "# timeline of node-1, seconds from power-on:"
-at() { # at PATTERN LABEL: the first journal line matching PATTERN
-  t=$(grep -m 1 -E -- "$1" "$d/journal.txt" | cut -d ' ' -f 1)
-  if [ -n "$t" ]; then echo "#   $(vm_seconds node-1 "$t")  $2"; else echo "#   -  $2 (not seen)"; fi
-}
-at 'kernel: Linux version' "kernel"
-at 'Reached target .*Multi-User' "multi-user.target"
-at 'cloud-init.*running .modules:final' "cloud-init final stage"
-at 'Cloud-init v\. .* finished at' "cloud-init done"
-at 'Start(ing|ed) .*bundle-bootstrap|Start(ing|ed) bundle node bootstrap' "bootstrap start"
-at 'bundle found on the seed volume' "bundle found (seed volume)"
-for phase in obtain extract harden mesh k3s addons health; do at "bundle node: $phase: done" "$phase done"; done
-at 'bundle node: install: complete' "install complete"
+old_ifs=$IFS
+IFS='|'
+for label in $vm_timeline_labels; do
+  IFS=$old_ifs
+  echo "#   $(vm_at node-1 "$(vm_pattern "$label")")  $label"
+  IFS='|'
+done
+IFS=$old_ifs
 
 echo "# failures and warnings the journal shows:"
 grep -E -i 'fail|error|warn|ordering cycle' "$d/journal.txt" | grep -v -E 'vm-cmd|ACPI|PCI|pnp|ERST|EINJ|Firmware Bug' | head -n 40 | sed 's/^/#   /'

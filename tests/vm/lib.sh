@@ -115,3 +115,40 @@ vm_stop() {
 vm_seconds() {
   awk -v t="$2" -v s="$(cat "$vm_dir/$1/started")" 'BEGIN { printf "%.1f\n", t - s }'
 }
+
+# vm_agent REPO WORK_DIR [BINARY]: the node agent under test, as an absolute path in $bundle:
+# BINARY when given, else a portable Release `bundle` built in WORK_DIR/release (its log in
+# WORK_DIR/release.log). Non-zero when the build fails.
+vm_agent() {
+  agent_binary=$3
+  if [ -z "$agent_binary" ]; then
+    agent_binary=$2/release/builder/bundle
+    cmake -S "$1" -B "$2/release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUNDLE_TESTS=OFF >"$2/release.log" 2>&1 &&
+      cmake --build "$2/release" --target bundle >>"$2/release.log" 2>&1 || return 1
+  fi
+  bundle=$(cd "$(dirname "$agent_binary")" && pwd)/$(basename "$agent_binary")
+  echo "# node agent: $bundle"
+}
+
+# The first-boot timeline: vm_timeline_labels are the points it reports, in order, separated by
+# "|"; vm_pattern LABEL is the journal line that marks LABEL; vm_at NAME PATTERN gives the seconds
+# from NAME's power-on to its first journal line matching PATTERN (the journal saved in
+# $vm_dir/NAME/journal.txt), or "-" when there is none.
+# shellcheck disable=SC2034 # read by the sourcing test
+vm_timeline_labels="kernel|multi-user.target|cloud-init final stage|cloud-init done|bootstrap start|bundle found (seed volume)|obtain done|extract done|harden done|mesh done|k3s done|addons done|health done|install complete"
+vm_pattern() {
+  case $1 in
+    kernel) echo 'kernel: Linux version' ;;
+    multi-user.target) echo 'Reached target .*Multi-User' ;;
+    "cloud-init final stage") echo 'cloud-init.*running .modules:final' ;;
+    "cloud-init done") echo 'Cloud-init v\. .* finished at' ;;
+    "bootstrap start") echo 'Start(ing|ed) .*bundle-bootstrap|Start(ing|ed) bundle node bootstrap' ;;
+    "bundle found (seed volume)") echo 'bundle found on the seed volume' ;;
+    "install complete") echo 'bundle node: install: complete' ;;
+    *) echo "bundle node: ${1% done}: done" ;;
+  esac
+}
+vm_at() {
+  t=$(grep -m 1 -E -- "$2" "$vm_dir/$1/journal.txt" | cut -d ' ' -f 1)
+  if [ -n "$t" ]; then vm_seconds "$1" "$t"; else echo -; fi
+}

@@ -43,18 +43,12 @@ verdict() { # verdict ok|FAILED EVIDENCE: the scenario's one line
   echo "three-fresh-nodes $1 $2 $(($(date +%s) - started)) seconds"
 }
 
-if [ -z "$binary" ]; then
-  binary=$work/release/builder/bundle
-  if ! cmake -S "$repo" -B "$work/release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUNDLE_TESTS=OFF \
-    >"$work/release.log" 2>&1 || ! cmake --build "$work/release" --target bundle >>"$work/release.log" 2>&1; then
-    not_ok "portable Release build (log: $work/release.log)"
-    verdict FAILED "no portable bundle"
-    finish
-    exit 1
-  fi
+if ! vm_agent "$repo" "$work" "$binary"; then
+  not_ok "portable Release build (log: $work/release.log)"
+  verdict FAILED "no portable bundle"
+  finish
+  exit 1
 fi
-bundle=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
-echo "# node agent: $bundle"
 
 vm_init "$work"
 status=$?
@@ -201,32 +195,15 @@ if [ "$pairs" = 9 ]; then ok "etcd answers over the mesh from every node to ever
   not_ok "etcd answers over the mesh from every node to every node ($pairs of 9)"; fi
 
 # The timeline per node, on the host's clock, and the medians over the three.
-labels="kernel|multi-user.target|cloud-init final stage|cloud-init done|bootstrap start|bundle found (seed volume)|obtain done|extract done|harden done|mesh done|k3s done|addons done|health done|install complete"
-at() { # at NODE PATTERN: seconds from NODE's power-on to its first journal line matching PATTERN
-  t=$(grep -m 1 -E -- "$2" "$vm_dir/$1/journal.txt" | cut -d ' ' -f 1)
-  if [ -n "$t" ]; then vm_seconds "$1" "$t"; else echo -; fi
-}
-pattern() {
-  case $1 in
-    kernel) echo 'kernel: Linux version' ;;
-    multi-user.target) echo 'Reached target .*Multi-User' ;;
-    "cloud-init final stage") echo 'cloud-init.*running .modules:final' ;;
-    "cloud-init done") echo 'Cloud-init v\. .* finished at' ;;
-    "bootstrap start") echo 'Start(ing|ed) .*bundle-bootstrap|Start(ing|ed) bundle node bootstrap' ;;
-    "bundle found (seed volume)") echo 'bundle found on the seed volume' ;;
-    "install complete") echo 'bundle node: install: complete' ;;
-    *) echo "bundle node: ${1% done}: done" ;;
-  esac
-}
 echo "# timeline, seconds from each VM's power-on: node-1 node-2 node-3 | median"
 old_ifs=$IFS
 IFS='|'
-for label in $labels; do
+for label in $vm_timeline_labels; do
   IFS=$old_ifs
-  p=$(pattern "$label")
+  p=$(vm_pattern "$label")
   row="" values=""
   for n in $nodes; do
-    v=$(at "$n" "$p")
+    v=$(vm_at "$n" "$p")
     row="$row $v"
     [ "$v" = - ] || values="$values $v"
   done
