@@ -215,7 +215,7 @@ Status write_seed_iso(const SeedIso& iso, const IsoProgress& progress) {
         return archive_failure(a.get(), iso.out_path, "cannot start the image");
     BUNDLE_TRY(add_text(a.get(), "user-data", iso.user_data, 0400, iso.mtime, iso.out_path));
     BUNDLE_TRY(add_text(a.get(), "meta-data", iso.meta_data, 0444, iso.mtime, iso.out_path));
-    BUNDLE_TRY(add_bundle(a.get(), iso, sink));
+    if (!iso.bundle_path.empty()) BUNDLE_TRY(add_bundle(a.get(), iso, sink));
     // Here libarchive lays out the volume and copies the staged data into the image.
     if (archive_write_close(a.get()) != ARCHIVE_OK) {
         if (sink.cancelled()) return Error{Code::io, iso.out_path, "interrupted; nothing was written"};

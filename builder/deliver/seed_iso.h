@@ -44,7 +44,7 @@ struct SeedIso {
     std::string out_path;
     std::string user_data;
     std::string meta_data;
-    std::string bundle_path;
+    std::string bundle_path;    // empty: an image without the bundle (user-data and meta-data only)
     std::string bundle_name;    // its name at the image's root
     std::uint64_t bundle_size = 0;
     std::string bundle_sha256;  // hex; the copy must have it

@@ -98,6 +98,22 @@ cp dist/site-3.bundle cwd/dist/other-1.bundle
 if [ $? -eq 2 ] && grep -q "holds several bundles" err.txt; then ok "several bundles in ./dist: it asks for --bundle"; else
   not_ok "several bundles"; sed 's/^/#   /' err.txt; fi
 
+# --- without the bundle (a reinstall that takes the bundle from the peers) ---------------------
+expect 0 "--without-bundle" "$bundle" image --cluster site/cluster.yaml --node node-1 \
+  --bundle dist/site-3.bundle --out out/bare.iso --without-bundle --quiet
+has out.txt "user-data, meta-data, no bundle" "it says the image holds no bundle"
+list out/bare.iso iso9660:rockridge >bare.txt
+printf '%s\n' meta-data user-data >bare-want.txt
+if cmp -s bare.txt bare-want.txt; then ok "--without-bundle: exactly user-data and meta-data"; else
+  not_ok "--without-bundle's list"; diff bare-want.txt bare.txt | sed 's/^/#   /'; fi
+if [ "$(stat -c %s out/bare.iso)" -lt "$(stat -c %s out/node-1.iso)" ] && [ "$(stat -c %s out/bare.iso)" -lt 1048576 ]; then
+  ok "--without-bundle: under 1 MiB, smaller than the image with the bundle"
+else not_ok "--without-bundle: $(stat -c %s out/bare.iso) bytes"; fi
+if bsdtar -xOf out/bare.iso user-data | cmp -s - node-1.yaml; then ok "--without-bundle: the same user-data (the bundle's digest in it)"; else
+  not_ok "--without-bundle: user-data differs"; fi
+if [ "$(blkid -o value -s LABEL out/bare.iso 2>/dev/null)" = CIDATA ]; then ok "--without-bundle: still labelled CIDATA"; else
+  not_ok "--without-bundle: label $(blkid -o value -s LABEL out/bare.iso 2>/dev/null)"; fi
+
 # --- never through a link ----------------------------------------------------------------------
 echo "sentinel" >sentinel
 ln -s "$work/sentinel" out/link.iso
