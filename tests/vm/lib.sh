@@ -16,7 +16,9 @@
 #   vm_run NAME TIMEOUT COMMAND      run COMMAND (sh) in the VM; its output on stdout, its status
 #   vm_stop NAME                     power it off (quit), and forget it
 # VM_MEMORY (MiB, default 1024), VM_CPUS (default 1), VM_NET_PORT (the multicast port, default
-# from the shell's pid) tune it.
+# from the shell's pid: tests running at once are on networks of their own) tune it;
+# VM_IMAGE_WORK names the folder that keeps the image (default WORK_DIR), so that tests with work
+# folders of their own share one image.
 # shellcheck shell=sh
 
 # The test sets vm_here (the folder of this file) before sourcing it: a sourced sh script cannot
@@ -35,7 +37,7 @@ vm_init() {
   for tool in qemu-system-x86_64 qemu-img setpriv python3; do
     command -v "$tool" >/dev/null || { vm_log "$tool is not installed"; return 77; }
   done
-  vm_image=$(sh "$vm_here/image.sh" "$vm_work") || return $?
+  vm_image=$(sh "$vm_here/image.sh" "${VM_IMAGE_WORK:-$vm_work}") || return $?
   VM_NET_PORT=${VM_NET_PORT:-$((20000 + $$ % 20000))}
   trap vm_cleanup EXIT
   trap 'exit 130' INT
