@@ -1,7 +1,6 @@
 #include "node/status.h"
 
 #include <deque>
-#include <optional>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -42,30 +41,19 @@ std::vector<std::string> journal_tail(const StateDir& dir) {
     return {lines.begin(), lines.end()};
 }
 
-// wg's number, or nullopt when the word is not one (a line of some other output).
-std::optional<std::int64_t> epoch_of(const std::string& word) {
-    if (word.empty() || word.size() > 18 || word.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    return std::stoll(word);
-}
-
-void collect_handshakes(const NodeConfig& config, CommandRunner& runner, NodeReport& report, std::int64_t now) {
-    auto result = runner.run({{"wg", "show", config.mesh_interface, "latest-handshakes"}, {}, {}, {}}, {});
-    if (!result) {
-        report.handshakes_note = "unknown: `wg` (wireguard-tools) is not installed";
+void collect_handshakes(const NodeConfig& config, const WireguardReader& wireguard, NodeReport& report,
+                        std::int64_t now) {
+    auto peers = wireguard(config.mesh_interface);
+    if (!peers) {
+        report.handshakes_note = "unknown: " + peers.error().describe();
         return;
     }
-    if (result->exit_code != 0) {
-        report.handshakes_note = "unknown: " + last_line(result->output);
-        return;
-    }
-    std::istringstream lines(result->output);
-    for (std::string key, latest; lines >> key >> latest;) {
-        std::string name = key;
-        for (const auto& peer : config.nodes)
-            if (peer.wireguard_public_key == key) name = peer.name;
-        auto epoch = epoch_of(latest);
-        if (!epoch) continue;
-        report.handshakes.push_back({name, *epoch, *epoch == 0 ? 0 : now - *epoch});
+    for (const WireguardPeer& peer : *peers) {
+        std::string name = peer.public_key;
+        for (const auto& node : config.nodes)
+            if (node.wireguard_public_key == peer.public_key) name = node.name;
+        std::int64_t latest = peer.last_handshake;
+        report.handshakes.push_back({name, latest, latest == 0 ? 0 : now - latest});
     }
     if (report.handshakes.empty()) report.handshakes_note = "no peers on " + config.mesh_interface;
 }
@@ -86,14 +74,15 @@ std::string describe_handshake(const HandShake& handshake) {
     return handshake.seconds_ago < 0 ? span + " in the future (the clock was set back since)" : span + " ago";
 }
 
-Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner, std::int64_t now) {
+Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner,
+                                  const WireguardReader& wireguard, std::int64_t now) {
     NodeReport report;
     report.node = config.self;
     report.cluster = config.cluster;
     auto state = read_state(dir);
     if (!state) return std::move(state).error();
     report.state = *state;
-    collect_handshakes(config, runner, report, now);
+    collect_handshakes(config, wireguard, report, now);
     report.checks.push_back(run_check(runner, "k3s-ready", kubectl({"get", "--raw=/readyz"})));
     if (report.checks.back().ok) {
         auto nodes = runner.run(kubectl({"get", "nodes", "--no-headers"}), {});

@@ -3,10 +3,10 @@
 //
 //   install   the bundle, the phases done, the phase running or failed and its last error, the
 //             installed version, the role (init or join, and through whom)
-//   mesh      the WireGuard interface's peers and how long ago their latest handshakes were
-//             (`wg show`, when wireguard-tools is installed; networkd itself needs no tool and
-//             says nothing of them); --json gives both the epoch ("latest", 0 for never) and
-//             "seconds_ago" (null for never)
+//   mesh      the WireGuard interface's peers and how long ago their latest handshakes were,
+//             asked of the kernel over netlink (wireguard_peers.h: stock images have no `wg`,
+//             and networkd says nothing of them); --json gives both the epoch ("latest", 0 for
+//             never) and "seconds_ago" (null for never)
 //   k3s       /readyz, the cluster's nodes and which of them run etcd
 //   add-ons   Cilium's DaemonSet and Argo CD's server rolled out
 //   peers     what each peer's agent says of itself over the mesh (GET /v1/state): filled in by
@@ -25,6 +25,7 @@
 #include "node/command.h"
 #include "node/node_config.h"
 #include "node/state.h"
+#include "node/wireguard_peers.h"
 
 namespace bundle::node {
 
@@ -36,7 +37,7 @@ struct Check {
 
 struct HandShake {
     std::string peer;          // node name (from its WireGuard public key), or the key
-    std::int64_t latest = 0;   // seconds since the epoch as `wg show latest-handshakes` prints it; 0: never
+    std::int64_t latest = 0;   // seconds since the epoch, as the kernel keeps it (wireguard_peers.h); 0: never
     std::int64_t seconds_ago = 0;  // now - latest; 0 when never
 };
 
@@ -68,9 +69,11 @@ struct NodeReport {
     std::vector<std::string> journal_tail;  // the last lines of journal.log
 };
 
-// `now` (seconds since the epoch) is what handshakes are measured from: the clock by default, a
-// fixed time in a test.
+// The handshakes come from `wireguard` (the kernel's, read_wireguard_peers, by default); `now`
+// (seconds since the epoch) is what they are measured from: the clock by default, a fixed time
+// in a test.
 Result<NodeReport> collect_report(const NodeConfig& config, const StateDir& dir, CommandRunner& runner,
+                                  const WireguardReader& wireguard = read_wireguard_peers,
                                   std::int64_t now = std::time(nullptr));
 std::string report_json(const NodeReport& report);
 std::string report_text(const NodeReport& report);

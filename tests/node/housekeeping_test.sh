@@ -13,7 +13,8 @@
 #     followed;
 #   - the bootstrap unit (point 17): enabled (runcmd's `systemctl enable` linked it into
 #     multi-user.target.wants), it is disabled once the install completes, never before;
-#   - status (point 18): a WireGuard handshake said as how long ago, "never" for 0.
+#   - status (point 18): without a mesh interface it still answers and says why it shows no
+#     handshakes (asked of the kernel, no `wg`).
 # Usage: housekeeping_test.sh BUNDLE_BINARY [REPOSITORY_ROOT]
 set -u
 agent=$(realpath "$1")
@@ -180,27 +181,21 @@ if [ "$(cat "$work/outside/dir/sentinel" "$work/outside/file")" = "sentinel
 sentinel" ]; then ok "nothing outside was removed through a link"; else not_ok "a link was followed"; fi
 ln -sfn "releases/$(release_of 4)" "$bd/current"
 
-# --- status: handshakes said as how long ago ------------------------------------------------------
-now=$(date +%s)
-cat >"$bin/wg" <<SH
-#!/bin/sh
-# A stand-in for wireguard-tools' wg, not the real one: one peer shook hands 75 s before the test
-# started, one never (wg prints 0).
-printf 'peerkey-a=\t%s\npeerkey-b=\t0\n' $((now - 75))
-SH
-chmod +x "$bin/wg"
-expect 0 "status" "$agent" node status --config "$root/etc/bundle/node.yaml" --root "$root"
-if grep -qE "peerkey-a=: latest handshake 1 min 1[5-9] s ago" out.txt; then ok "status says how long ago"; else
-  not_ok "status handshake"; sed 's/^/#   /' out.txt
+# --- status: handshakes asked of the kernel -------------------------------------------------------
+# No `wg` is needed (stock images lack it): status asks the kernel over netlink. This machine has
+# no wg-mesh (and maybe no WireGuard at all), so status must still answer, saying why it shows
+# none; the ages themselves are in tests/node/status_test.cpp and, read from a live interface,
+# in the VM scenarios (tests/vm/cluster_scenarios.sh).
+expect 0 "status without a mesh interface" "$agent" node status --config "$root/etc/bundle/node.yaml" --root "$root"
+if grep -qE "unknown: wg-mesh: (no such interface|the kernel has no WireGuard)" out.txt; then ok "status says why it shows no handshakes"; else
+  not_ok "status's mesh note"; sed 's/^/#   /' out.txt
 fi
-has out.txt "peerkey-b=: latest handshake never" "status says never for 0"
 expect 0 "status --json" "$agent" node status --json --config "$root/etc/bundle/node.yaml" --root "$root"
 if python3 -c '
 import json, sys
-h = json.load(open("out.txt"))["mesh"]["handshakes"]
-sys.exit(0 if h[0]["latest"] == int(sys.argv[1]) - 75 and 75 <= h[0]["seconds_ago"] < 80
-         and h[1]["latest"] == 0 and h[1]["seconds_ago"] is None else 1)' "$now"; then
-  ok "status --json: the epoch and the seconds ago (null for never)"
-else not_ok "status --json handshakes"; sed 's/^/#   /' out.txt; fi
+m = json.load(open("out.txt"))["mesh"]
+sys.exit(0 if m["handshakes"] == [] and m["note"].startswith("unknown: wg-mesh: ") else 1)'; then
+  ok "status --json: no handshakes, and the note"
+else not_ok "status --json mesh"; sed 's/^/#   /' out.txt; fi
 
 finish

@@ -1,7 +1,7 @@
-// `bundle node status`'s mesh lines: `wg show <iface> latest-handshakes` prints each peer's
-// public key and the epoch second of its latest handshake, 0 for none (wireguard-tools,
-// src/show.c: the "latest-handshakes" field prints last_handshake_time.tv_sec). Status says how
-// long ago, measured from an injected now, and --json keeps both numbers.
+// `bundle node status`'s mesh lines: the kernel keeps each peer's public key and the time of its
+// latest handshake, 0 for none (WGPEER_A_LAST_HANDSHAKE_TIME; node/wireguard_peers.h reads it,
+// tests/node/wireguard_peers_test.cpp tests that). Status says how long ago, measured from an
+// injected now, and --json keeps both numbers.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -13,19 +13,16 @@ using namespace bundle::node;
 
 namespace {
 
-// A stand-in for wg (not wireguard-tools): answers latest-handshakes with `output`; every other
-// command (kubectl) fails, as on a node whose K3s does not run.
-class FakeWg : public CommandRunner {
+// Every command (kubectl) fails, as on a node whose K3s does not run.
+class NothingRuns : public CommandRunner {
 public:
-    explicit FakeWg(std::string output) : output_(std::move(output)) {}
-    Result<CommandResult> run(const Command& command, const LineSink&) override {
-        if (command.argv.at(0) == "wg") return CommandResult{0, output_};
-        return CommandResult{1, "not running"};
-    }
-
-private:
-    std::string output_;
+    Result<CommandResult> run(const Command&, const LineSink&) override { return CommandResult{1, "not running"}; }
 };
+
+// A stand-in for the kernel's answer: node-2's handshake 75 s before kNow, node-3's never.
+Result<std::vector<WireguardPeer>> two_peers(const std::string&) {
+    return std::vector<WireguardPeer>{{"key2=", 1796406260, 10, 20}, {"key3=", 0, 0, 0}};
+}
 
 NodeConfig three_nodes() {
     NodeConfig config;
@@ -44,8 +41,8 @@ constexpr std::int64_t kNow = 1796406335;
 
 TEST_CASE("status says how long ago each peer's latest handshake was, or never", "[node][status]") {
     test::TempDir root;
-    FakeWg wg("key2=\t1796406260\nkey3=\t0\n");
-    auto report = collect_report(three_nodes(), StateDir(root.path().string()), wg, kNow);
+    NothingRuns runner;
+    auto report = collect_report(three_nodes(), StateDir(root.path().string()), runner, two_peers, kNow);
     REQUIRE(report);
     REQUIRE(report->handshakes.size() == 2);
     std::string text = report_text(*report);
@@ -57,14 +54,30 @@ TEST_CASE("status says how long ago each peer's latest handshake was, or never",
 
 TEST_CASE("status --json gives each handshake's epoch and seconds ago (null for never)", "[node][status]") {
     test::TempDir root;
-    FakeWg wg("key2=\t1796406260\nkey3=\t0\n");
-    auto report = collect_report(three_nodes(), StateDir(root.path().string()), wg, kNow);
+    NothingRuns runner;
+    auto report = collect_report(three_nodes(), StateDir(root.path().string()), runner, two_peers, kNow);
     REQUIRE(report);
     auto doc = nlohmann::json::parse(report_json(*report));
     const auto& handshakes = doc.at("mesh").at("handshakes");
     REQUIRE(handshakes.size() == 2);
     CHECK(handshakes[0] == nlohmann::json{{"peer", "node-2"}, {"latest", 1796406260}, {"seconds_ago", 75}});
     CHECK(handshakes[1] == nlohmann::json{{"peer", "node-3"}, {"latest", 0}, {"seconds_ago", nullptr}});
+}
+
+TEST_CASE("status says why it shows no handshakes", "[node][status]") {
+    test::TempDir root;
+    NothingRuns runner;
+    auto none = [](const std::string& name) -> Result<std::vector<WireguardPeer>> {
+        return Error{Code::io, name, "no such interface"};
+    };
+    auto report = collect_report(three_nodes(), StateDir(root.path().string()), runner, none, kNow);
+    REQUIRE(report);
+    CHECK(report->handshakes.empty());
+    CHECK(report->handshakes_note == "unknown: wg-mesh: no such interface");
+    auto empty = [](const std::string&) -> Result<std::vector<WireguardPeer>> { return std::vector<WireguardPeer>{}; };
+    report = collect_report(three_nodes(), StateDir(root.path().string()), runner, empty, kNow);
+    REQUIRE(report);
+    CHECK(report->handshakes_note == "no peers on wg-mesh");
 }
 
 TEST_CASE("handshake ages read in the largest units that fit", "[node][status]") {

@@ -100,10 +100,23 @@ scenario_first_boot() {
   done
   if [ "$pairs" = 9 ]; then ok "etcd answers over the mesh from every node to every node (9 of 9)"; else
     not_ok "etcd answers over the mesh from every node to every node ($pairs of 9)"; fi
+  # `bundle node status` reads the handshakes from the kernel (no `wg` in the image): each node
+  # names both of its peers with a handshake some seconds ago.
+  shaken=0
+  for n in $nodes; do
+    vm_run "$n" 60 '/usr/local/bin/bundle node status --json' >"$vm_dir/$n/status.json"
+    peers=$(python3 -c 'import json, sys
+h = json.load(open(sys.argv[1]))["mesh"]["handshakes"]
+print(" ".join(sorted(p["peer"] for p in h if p["latest"] > 0 and 0 <= p["seconds_ago"] < 600)))' "$vm_dir/$n/status.json" 2>/dev/null)
+    want=$(echo "$nodes" | tr ' ' '\n' | grep -vx "$n" | tr '\n' ' ')
+    if [ "$peers " = "$want" ]; then shaken=$((shaken + 1)); else
+      not_ok "$n's status names a recent handshake with each peer: '$peers'"; sed 's/^/#   /' "$vm_dir/$n/status.json"; fi
+  done
+  [ "$shaken" = 3 ] && ok "every node's status shows a recent WireGuard handshake with both peers (read from the kernel)"
   # Written now, read back after the later scenarios: the data outlives a wipe and a force-init.
   cl_etcd node-2 put /vmtest/marker written-after-first-boot >/dev/null || not_ok "the marker written through node-2"
   print_timeline
-  scenario_end three-fresh-nodes "installs $complete/3 complete, $cl_evidence, founder ${founder:-none}, $joined/2 joined, mesh etcd health $pairs/9 pairs, $(($(date +%s) - healed)) s after the heal,"
+  scenario_end three-fresh-nodes "installs $complete/3 complete, $cl_evidence, founder ${founder:-none}, $joined/2 joined, mesh etcd health $pairs/9 pairs, handshakes in status $shaken/3, $(($(date +%s) - healed)) s after the heal,"
 }
 
 # The first-boot timeline per node (seconds from power-on, host's clock) and the medians.
