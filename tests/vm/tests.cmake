@@ -25,3 +25,13 @@ add_test(NAME "vm: three fresh nodes form one cluster"
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/vm/three_nodes_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/vm)
 set_tests_properties("vm: three fresh nodes form one cluster" PROPERTIES
   LABELS "vm;debootstrap" SKIP_RETURN_CODE 77 TIMEOUT 3600 RUN_SERIAL ON)
+
+# Scenario 7 of issue 13, `bundle push` over real SSH: a fresh VM whose seed holds no bundle
+# user-data (only the test's SSH key for the image's `debian` user) is installed by `bundle push`
+# from the host, through a qemu user-mode NIC (restrict=on) whose only use is a forward from
+# 127.0.0.1 to the VM's port 22; then sshd refuses password and root logins, the cluster's key
+# still gets in, and a second push succeeds. About 5 minutes under TCG.
+add_test(NAME "vm: scenario 7, bundle push over real SSH installs a fresh VM"
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/vm/push_test.sh ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/vm)
+set_tests_properties("vm: scenario 7, bundle push over real SSH installs a fresh VM" PROPERTIES
+  LABELS "vm;debootstrap" SKIP_RETURN_CODE 77 TIMEOUT 3600 RUN_SERIAL ON)
