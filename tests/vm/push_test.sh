@@ -28,7 +28,9 @@
 # longer offers the password method) and root logins (even with a key root has), while the test's
 # key, one of cluster.yaml's ssh_authorized_keys, still logs in as debian; a second push (same
 # bundle) gets in, uploads nothing, and succeeds with every phase done before; no secret of the
-# cluster (nor the test's private key) in the pushes' output, the VM's journal or serial log.
+# cluster (nor the test's private key) in the pushes' output, the VM's journal or serial log; and
+# the node rebooted comes back as node-1 with its firewall, agent and K3s (stand-in) up and runs
+# no install.
 # Prints "push ok|FAILED <evidence> <seconds> seconds". K3s in the bundle is a STAND-IN
 # (tests/vm/standin/), not K3s.
 #
@@ -210,6 +212,33 @@ done
 if [ -z "$redone" ]; then ok "the second push: every phase done before"; else not_ok "the second push: phases not done before:$redone"; fi
 has push2.err "bundle node: install: complete" "the second push: the install complete again"
 
+# The pushed node rebooted: it comes back as an installed node (its name, firewall, agent and
+# K3s stand-in), the bootstrap unit not enabled (push never enables it), and runs no install.
+# The name: push writes /etc/hostname, and cloud-init's update_hostname (per boot) leaves an
+# /etc/hostname changed since its own previous-hostname alone (cloud-init's cc_update_hostname
+# docs: "If you manually change /etc/hostname after boot cloud-init will no longer modify it"),
+# else it would put back the seed's local-hostname, fresh-vm.
+boot_id=$(vm_run "$vm" 30 'cat /proc/sys/kernel/random/boot_id')
+vm_run "$vm" 30 'cat /var/lib/bundle/journal.log' >"$d/agent-journal-before-reboot.log"
+vm_run "$vm" 30 'systemctl --no-block reboot' >/dev/null
+again=""
+until [ $(($(date +%s) - started)) -ge "$timeout" ]; do
+  sleep 5
+  again=$(vm_run "$vm" 20 'cat /proc/sys/kernel/random/boot_id') && [ -n "$again" ] && [ "$again" != "$boot_id" ] && break
+done
+if [ -n "$again" ] && [ "$again" != "$boot_id" ]; then ok "the pushed node rebooted"; else not_ok "the pushed node did not come back from a reboot"; fi
+# shellcheck disable=SC2016 # expanded in the VM
+vm_run "$vm" 300 'systemctl is-system-running --wait; echo "hostname $(hostname)"
+  for u in bundle-firewall bundle-node k3s; do echo "$u $(systemctl is-active $u.service)"; done
+  echo "bundle-bootstrap $(systemctl is-enabled bundle-bootstrap.service 2>&1)"; nft list tables' >"$d/after-reboot.txt"
+vm_run "$vm" 30 'cat /var/lib/bundle/journal.log' >"$d/agent-journal-after-reboot.log"
+sed 's/^/#   after the reboot: /' "$d/after-reboot.txt"
+has "$d/after-reboot.txt" "hostname node-1" "after the reboot: the hostname is still node-1"
+for unit in bundle-firewall bundle-node k3s; do has "$d/after-reboot.txt" "$unit active" "after the reboot: $unit.service is active"; done
+has "$d/after-reboot.txt" "table inet bundle_host" "after the reboot: the bundle_host table is loaded"
+if cmp -s "$d/agent-journal-before-reboot.log" "$d/agent-journal-after-reboot.log"; then ok "after the reboot: no install ran"; else
+  not_ok "after the reboot: no install ran (the agent's journal grew)"; fi
+
 vm_run "$vm" 120 'journalctl -o short-unix --no-pager' >"$d/journal.txt"
 
 # No secret in what the pushes printed or the VM logged: the cluster's secrets and the test's key.
@@ -221,7 +250,7 @@ rm -f "$work/secrets.lst"
 if [ -z "$leaked" ]; then ok "no secret in the pushes' output, the VM's journal, serial log or agent journal"; else not_ok "a secret in$leaked"; fi
 
 vm_stop "$vm"
-evidence="push exit $push1 in ${push_seconds}s (install complete streamed), status $(grep -c '^check .*: ok' "$d/status.txt") checks ok, bundle_host loaded, password login: $(tail -n 1 after-password.txt | tr -d '\r' | sed 's/.*: //; s/\.$//'), root login refused (exit $root_login), second push exit $push2,"
+evidence="push exit $push1 in ${push_seconds}s (install complete streamed), status $(grep -c '^check .*: ok' "$d/status.txt") checks ok, bundle_host loaded, password login: $(tail -n 1 after-password.txt | tr -d '\r' | sed 's/.*: //; s/\.$//'), root login refused (exit $root_login), second push exit $push2, after a reboot $(sed -n 's/^hostname //p' "$d/after-reboot.txt") with $(grep -c ' active$' "$d/after-reboot.txt")/3 units active,"
 if [ "$failed" -eq 0 ]; then verdict ok "$evidence"; else verdict FAILED "$evidence"; fi
 echo "# logs in $d and $site"
 finish
