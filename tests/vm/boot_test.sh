@@ -88,12 +88,15 @@ d=$vm_dir/node-1
 
 # The agent's journal and the VM's state in one line: "BOOT_ID STATE LAST-JOURNAL-LINE", STATE
 # being complete, failed (the bootstrap unit failed and waits for its restart), PHASE-started
-# (the journal has "PHASE start") or running.
+# (the journal's latest phase line is "PHASE start": it runs now), PHASE-missed (it is done
+# already: the poll was too slow for it) or running.
 # shellcheck disable=SC2016 # expanded in the VM
 probe='j=/var/lib/bundle/journal.log; b=$(cat /proc/sys/kernel/random/boot_id)
+  p=$(grep -E "^[^ ]+ [a-z0-9]+ (start|done)\$" $j 2>/dev/null | tail -n 1 | cut -d " " -f 2-)
   if grep -q " install complete" $j 2>/dev/null; then s=complete
   elif systemctl is-failed --quiet bundle-bootstrap.service; then s=failed
-  elif grep -q " $PHASE start\$" $j 2>/dev/null; then s=$PHASE-started
+  elif [ "$p" = "$PHASE start" ]; then s=$PHASE-started
+  elif grep -q " $PHASE done\$" $j 2>/dev/null; then s=$PHASE-missed
   else s=running; fi
   echo "$b $s $(tail -n 1 $j 2>/dev/null)"'
 
@@ -105,7 +108,7 @@ poll() {
   until [ "$(elapsed)" -ge "$timeout" ]; do
     answer=$(vm_run node-1 30 "PHASE=$1; $probe") || { sleep "$2"; continue; }
     state=$(echo "$answer" | cut -d ' ' -f 2)
-    case $state in complete | failed | "$1"-started) return 0 ;; esac
+    case $state in complete | failed | "$1"-started | "$1"-missed) return 0 ;; esac
     sleep "$2"
   done
   state="timeout"
