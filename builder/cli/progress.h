@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -26,10 +27,12 @@ public:
 
 private:
     void run();
-    void draw(double seconds);
+    // One line; the rate is (done - base) / seconds.
+    void draw(double seconds, std::uint64_t base);
 
     std::string label_;
     std::atomic<std::uint64_t>& total_;
+    bool known_at_start_ = false;  // the total was known when the work began
     std::atomic<std::uint64_t> done_{0};
     bool terminal_ = false;
     bool quiet_ = false;

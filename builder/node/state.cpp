@@ -121,6 +121,7 @@ Status append_journal(const StateDir& dir, const std::string& phase, const std::
     ssize_t n = ::write(fd.get(), line.data(), line.size());
     if (n != static_cast<ssize_t>(line.size()))
         return system_error(Code::io, dir.journal(), "cannot append to the journal", n < 0 ? errno : ENOSPC);
+    if (::fdatasync(fd.get()) != 0) return system_error(Code::io, dir.journal(), "cannot sync the journal", errno);
     return {};
 }
 

@@ -97,7 +97,11 @@ Result<InstallState> read_state(const StateDir& dir);
 Status write_state(const StateDir& dir, InstallState state);  // sets `updated`
 
 // Appends one line to journal.log ("<UTC time> <phase> <text>"), creating the directory and file
-// (0600) as needed; each line is written with one write() to a file opened O_APPEND.
+// (0600) as needed; each line is written with one write() to a file opened O_APPEND, and is on
+// the disk (fdatasync) before this returns: the journal is the record of what an install was
+// doing when the power was cut, and without the sync a hard reset loses every line of the last
+// half minute or so (ext4 writes delayed-allocation data back after 30 s; seen in the VM test,
+// tests/vm/boot_test.sh, where the lines of the run a reset interrupted were gone after it).
 Status append_journal(const StateDir& dir, const std::string& phase, const std::string& text);
 
 // "2026-11-27T05:40:01Z" for now.

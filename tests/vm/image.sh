@@ -117,8 +117,10 @@ CONF
   cat >"$r/etc/systemd/system/vm-cmd.service" <<'UNIT'
 # VM tests (tests/vm/image.sh): runs the commands the host sends on the virtio-serial port
 # org.bundle.cmd (tests/vm/lib.sh, vm_run).
-# Started by udev when the port appears (90-bundle-vm.rules): a boot-time condition on the
-# device's path runs before udev has made it, and the unit is skipped.
+# Started by udev when the port appears (90-bundle-vm.rules), and by multi-user.target in case
+# udev's SYSTEMD_WANTS was missed (seen once in seven boots: the port there, the service never
+# started). Started before the port exists, vm-cmd fails to open it and is restarted a second
+# later until it can (a condition on the device's path would skip the unit for the whole boot).
 [Unit]
 Description=VM test command channel
 DefaultDependencies=no
@@ -138,6 +140,7 @@ UNIT
 ACTION=="add", SUBSYSTEM=="virtio-ports", ATTR{name}=="org.bundle.cmd", TAG+="systemd", ENV{SYSTEMD_WANTS}+="vm-cmd.service"
 RULES
   ln -sf /lib/systemd/system/systemd-networkd.service "$r/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
+  ln -sf /etc/systemd/system/vm-cmd.service "$r/etc/systemd/system/multi-user.target.wants/vm-cmd.service"
   rm -f "$r/etc/systemd/system/multi-user.target.wants/etcd.service"
   printf '/dev/vda / ext4 defaults,errors=remount-ro 0 1\n' >"$r/etc/fstab"
   echo debian-vm >"$r/etc/hostname"
