@@ -45,31 +45,14 @@ vm_here=$repo/tests/vm
 . "$vm_here/lib.sh"
 
 if [ "$(id -u)" -ne 0 ]; then echo "ok - vm reboots # SKIP needs root"; exit 77; fi
-started=$(date +%s)
-verdict() { # verdict ok|FAILED EVIDENCE: the scenario's one line
-  echo "reboots $1 $2 $(($(date +%s) - started)) seconds"
-}
 elapsed() { echo $(($(date +%s) - started)); }
-
-# The node agent under test.
-if ! vm_agent "$repo" "$work" "$binary"; then
-  not_ok "portable Release build (log: $work/release.log)"
-  verdict FAILED "no portable bundle"
-  finish
-  exit 1
-fi
-
-vm_init "$work"
-status=$?
-if [ "$status" -eq 77 ]; then echo "ok - vm reboots # SKIP qemu is not installed"; exit 77; fi
-[ "$status" -eq 0 ] || { not_ok "the VM image (tests/vm/image.sh)"; verdict FAILED "no VM image"; finish; exit 1; }
-ok "VM image $vm_image"
+vm_begin reboots "$repo" "$work" "$binary"
 
 # The cluster: tests/node/site.sh's, with node-2 and node-3 taken out (a one-node cluster), and
 # K3s's binary and install.sh replaced by the VM stand-ins; plus the filler artifact (see above).
 site=$work/site
 rm -rf "$site" && mkdir -p "$site" && cd "$site" || exit 1
-stand_in_cluster "$bundle" 7443 || { not_ok "bundle init"; verdict FAILED "no cluster"; finish; exit 1; }
+stand_in_cluster "$bundle" 7443 || vm_give_up "bundle init"
 sed -i '/name: node-[23],/d' site/cluster.yaml
 stand_in_image_files "$repo" "$bundle"
 cp "$vm_here/standin/k3s" img/files/k3s
@@ -80,7 +63,7 @@ expect 0 "bundle build (one-node cluster, K3s stand-in, $filler_mib MiB of rando
   --image img/site.yaml --cluster site/cluster.yaml --out dist --quiet
 expect 0 "bundle image node-1" "$bundle" image --cluster site/cluster.yaml --node node-1 \
   --bundle dist/site-1.bundle --out node-1-seed.iso --quiet
-[ -f node-1-seed.iso ] || { verdict FAILED "no seed ISO"; finish; exit 1; }
+[ -f node-1-seed.iso ] || vm_give_up "no seed ISO"
 rm -f img/files/filler.bin
 
 vm_start node-1 1 "$site/node-1-seed.iso"
@@ -282,6 +265,6 @@ if [ -z "$leaked" ]; then ok "no secret in the serial log, journals or agent log
 
 vm_stop node-1
 evidence="resets:${resets:- none}, $boots boots each starting bundle-bootstrap ($started_in), $runs install runs (the last: $(tail -n 1 "$d/runs.txt" | awk '{ print $1, $2, $3 }') ...), install ${state:-unknown}, clean reboot back with firewall+mesh+agent+k3s and no install: $reboot_ok,"
-if [ "$failed" -eq 0 ]; then verdict ok "$evidence"; else verdict FAILED "$evidence"; fi
+if [ "$failed" -eq 0 ]; then vm_verdict ok "$evidence"; else vm_verdict FAILED "$evidence"; fi
 echo "# logs in $d"
 finish

@@ -15,6 +15,12 @@
 #                                    203.0.113.(9+N), from the image) and SEED_ISO as its cdrom
 #   vm_run NAME TIMEOUT COMMAND      run COMMAND (sh) in the VM; its output on stdout, its status
 #   vm_stop NAME                     power it off (quit), and forget it
+#   vm_begin SCENARIO REPO WORK_DIR [BINARY]
+#                                    what every VM test starts with: its clock ($started), the
+#                                    node agent (vm_agent), the image and the traps (vm_init);
+#                                    then vm_verdict ok|FAILED EVIDENCE prints the scenario's one
+#                                    line, and vm_give_up WHAT ends a run that cannot go on
+#                                    (ok, not_ok and finish are tests/cli/harness.sh's)
 # VM_MEMORY (MiB, default 1024), VM_CPUS (default 1), VM_NET_PORT (the multicast port, default
 # from the shell's pid: tests running at once are on networks of their own) tune it;
 # VM_IMAGE_WORK names the folder that keeps the image (default WORK_DIR), so that tests with work
@@ -153,4 +159,24 @@ vm_pattern() {
 vm_at() {
   t=$(grep -m 1 -E -- "$2" "$vm_dir/$1/journal.txt" | cut -d ' ' -f 1)
   if [ -n "$t" ]; then vm_seconds "$1" "$t"; else echo -; fi
+}
+
+# vm_begin SCENARIO REPO WORK_DIR [BINARY]: exits 77 without qemu, and through vm_give_up when the
+# agent or the image cannot be had.
+vm_begin() {
+  vm_scenario=$1
+  started=$(date +%s)
+  vm_agent "$2" "$3" "${4:-}" || vm_give_up "portable Release build (log: $3/release.log)"
+  vm_init "$3"
+  vm_status=$?
+  if [ "$vm_status" -eq 77 ]; then echo "ok - $vm_scenario # SKIP qemu is not installed"; exit 77; fi
+  [ "$vm_status" -eq 0 ] || vm_give_up "the VM image (tests/vm/image.sh)"
+  ok "VM image $vm_image"
+}
+vm_verdict() { echo "$vm_scenario $1 $2 $(($(date +%s) - started)) seconds"; }
+vm_give_up() {
+  not_ok "$1"
+  vm_verdict FAILED "$1"
+  finish
+  exit 1
 }

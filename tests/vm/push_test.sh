@@ -55,28 +55,13 @@ if [ "$(id -u)" -ne 0 ]; then echo "ok - vm push # SKIP needs root"; exit 77; fi
 for tool in xorriso ssh ssh-keygen; do
   command -v "$tool" >/dev/null || { echo "ok - vm push # SKIP $tool is not installed"; exit 77; }
 done
-started=$(date +%s)
-verdict() { # verdict ok|FAILED EVIDENCE: the scenario's one line
-  echo "push $1 $2 $(($(date +%s) - started)) seconds"
-}
-
-if ! vm_agent "$repo" "$work" "$binary"; then
-  not_ok "portable Release build (log: $work/release.log)"
-  verdict FAILED "no portable bundle"
-  finish
-  exit 1
-fi
-vm_init "$work"
-status=$?
-if [ "$status" -eq 77 ]; then echo "ok - vm push # SKIP qemu is not installed"; exit 77; fi
-[ "$status" -eq 0 ] || { not_ok "the VM image (tests/vm/image.sh)"; verdict FAILED "no VM image"; finish; exit 1; }
-ok "VM image $vm_image"
+vm_begin push "$repo" "$work" "$binary"
 
 # The cluster: tests/node/site.sh's as a one-node cluster, K3s the VM stand-in, and the test's
 # own key (made now, never kept) added to cluster.yaml's ssh_authorized_keys.
 site=$work/push-site
 rm -rf "$site" && mkdir -p "$site" && cd "$site" || exit 1
-stand_in_cluster "$bundle" 7443 || { not_ok "bundle init"; verdict FAILED "no cluster"; finish; exit 1; }
+stand_in_cluster "$bundle" 7443 || vm_give_up "bundle init"
 sed -i '/name: node-[23],/d' site/cluster.yaml
 ssh-keygen -q -t ed25519 -N '' -C bundle-vm-push-test -f "$site/id_test" || exit 1
 pub=$(cat "$site/id_test.pub")
@@ -99,7 +84,7 @@ YAML
 printf 'instance-id: push-test-1\nlocal-hostname: fresh-vm\n' >seed/meta-data
 expect 0 "a seed ISO without bundle user-data (xorriso, volume CIDATA)" xorriso -as mkisofs -quiet \
   -output seed.iso -volid CIDATA -joliet -rock seed/user-data seed/meta-data
-[ -f seed.iso ] || { verdict FAILED "no seed ISO"; finish; exit 1; }
+[ -f seed.iso ] || vm_give_up "no seed ISO"
 
 # SSH from the host: the test's key, its own known_hosts (nothing written to root's ~/.ssh).
 cat >ssh_config <<CONF
@@ -251,6 +236,6 @@ if [ -z "$leaked" ]; then ok "no secret in the pushes' output, the VM's journal,
 
 vm_stop "$vm"
 evidence="push exit $push1 in ${push_seconds}s (install complete streamed), status $(grep -c '^check .*: ok' "$d/status.txt") checks ok, bundle_host loaded, password login: $(tail -n 1 after-password.txt | tr -d '\r' | sed 's/.*: //; s/\.$//'), root login refused (exit $root_login), second push exit $push2, after a reboot $(sed -n 's/^hostname //p' "$d/after-reboot.txt") with $(grep -c ' active$' "$d/after-reboot.txt")/3 units active,"
-if [ "$failed" -eq 0 ]; then verdict ok "$evidence"; else verdict FAILED "$evidence"; fi
+if [ "$failed" -eq 0 ]; then vm_verdict ok "$evidence"; else vm_verdict FAILED "$evidence"; fi
 echo "# logs in $d and $site"
 finish

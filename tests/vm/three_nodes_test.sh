@@ -64,23 +64,10 @@ agent_port=7443
 . "$vm_here/cluster_scenarios.sh"
 
 if [ "$(id -u)" -ne 0 ]; then echo "ok - three-node scenarios # SKIP needs root"; exit 77; fi
-started=$(date +%s)
 : >"$work/scenarios.txt"
-give_up() { # give_up WHAT: the run cannot go on
-  not_ok "$1"
-  echo "three-node-scenarios FAILED $1 $(($(date +%s) - started)) seconds"
-  finish
-  exit 1
-}
 # done_after NAME: true when VM_SCENARIOS says to stop after scenario NAME
 done_after() { [ "$last_scenario" = "$1" ]; }
-
-vm_agent "$repo" "$work" "$binary" || give_up "portable Release build (log: $work/release.log)"
-vm_init "$work"
-status=$?
-if [ "$status" -eq 77 ]; then echo "ok - three-node scenarios # SKIP qemu is not installed"; exit 77; fi
-[ "$status" -eq 0 ] || give_up "the VM image (tests/vm/image.sh)"
-ok "VM image $vm_image"
+vm_begin three-node-scenarios "$repo" "$work" "$binary"
 
 # The cluster: tests/node/site.sh's three nodes, and the test's own SSH key (made here, for this
 # run) as one of the admin's keys; K3s's binary is the etcd stand-in, its install.sh the VM
@@ -88,8 +75,8 @@ ok "VM image $vm_image"
 # child of the unit's main process).
 site=$work/site3
 rm -rf "$site" && mkdir -p "$site" && cd "$site" || exit 1
-stand_in_cluster "$bundle" "$agent_port" || give_up "bundle init"
-ssh-keygen -q -t ed25519 -N '' -C vm-test-admin -f "$site/admin_key" || give_up "ssh-keygen"
+stand_in_cluster "$bundle" "$agent_port" || vm_give_up "bundle init"
+ssh-keygen -q -t ed25519 -N '' -C vm-test-admin -f "$site/admin_key" || vm_give_up "ssh-keygen"
 sed -i "/^ssh_authorized_keys:/a\\  - $(cat "$site/admin_key.pub")" site/cluster.yaml
 stand_in_image_files "$repo" "$bundle"
 cp "$vm_here/k3s-etcd" img/files/k3s
@@ -102,7 +89,7 @@ for n in $nodes; do
     --bundle dist/site-1.bundle --out "$n-seed.iso" --quiet
   expect 0 "bundle image $n --without-bundle" "$bundle" image --cluster site/cluster.yaml --node "$n" \
     --bundle dist/site-1.bundle --out "$n-bare-seed.iso" --without-bundle --quiet
-  if [ ! -f "$n-seed.iso" ] || [ ! -f "$n-bare-seed.iso" ]; then give_up "no seed for $n"; fi
+  if [ ! -f "$n-seed.iso" ] || [ ! -f "$n-bare-seed.iso" ]; then vm_give_up "no seed for $n"; fi
 done
 
 scenario_first_boot
