@@ -1,6 +1,7 @@
 #include "node/wireguard_peers.h"
 
 #include <linux/genetlink.h>
+#include <net/if.h>
 #include <linux/netlink.h>
 #include <linux/wireguard.h>
 #include <sys/socket.h>
@@ -86,8 +87,8 @@ bool add_peer(const Attribute& nest, std::vector<WireguardPeer>& peers) {
 }
 
 // A generic netlink request: header, genlmsghdr, one NUL-terminated string attribute.
-std::vector<unsigned char> request(std::uint16_t type, std::uint16_t flags, std::uint32_t seq, std::uint8_t command,
-                                   std::uint8_t version, std::uint16_t attribute, const std::string& value) {
+std::vector<unsigned char> request(std::uint16_t type, std::uint16_t flags, std::uint8_t command, std::uint8_t version,
+                                   std::uint16_t attribute, const std::string& value) {
     std::size_t attribute_size = NLA_HDRLEN + value.size() + 1;
     std::size_t total = NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(attribute_size);
     std::vector<unsigned char> message(total, 0);
@@ -95,7 +96,6 @@ std::vector<unsigned char> request(std::uint16_t type, std::uint16_t flags, std:
     header.nlmsg_len = static_cast<std::uint32_t>(total);
     header.nlmsg_type = type;
     header.nlmsg_flags = flags;
-    header.nlmsg_seq = seq;
     std::memcpy(message.data(), &header, sizeof header);
     genlmsghdr generic{};
     generic.cmd = command;
@@ -126,11 +126,17 @@ public:
         return {};
     }
 
+    // How an exchange ended: the kernel's errno (0 for none), and whether a dump was interrupted
+    // by a change of what it lists (NLM_F_DUMP_INTR: its replies may miss or repeat an entry).
+    struct Outcome {
+        int error = 0;
+        bool interrupted = false;
+    };
+
     // Sends `message` and hands each reply's genetlink payload (after the genlmsghdr) to
     // on_reply, until the dump's NLMSG_DONE, or after the one reply of a plain request.
-    // Returns the kernel's errno when it answered NLMSG_ERROR, else 0.
     template <class OnReply>
-    Result<int> exchange(std::vector<unsigned char> message, bool dump, OnReply&& on_reply) {
+    Result<Outcome> exchange(std::vector<unsigned char> message, bool dump, OnReply&& on_reply) {
         std::uint32_t seq = ++seq_;
         nlmsghdr header{};
         std::memcpy(&header, message.data(), sizeof header);
@@ -143,22 +149,24 @@ public:
         if (sent != static_cast<ssize_t>(message.size()))
             return system_error(Code::io, where_, "cannot ask the kernel over netlink", errno);
         std::vector<unsigned char> buffer(kReceiveBuffer);
+        Outcome outcome;
         for (;;) {
             ssize_t got = ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_TRUNC);
             if (got < 0 && errno == EINTR) continue;
             if (got < 0) return system_error(Code::io, where_, "no answer from the kernel over netlink", errno);
             if (static_cast<std::size_t>(got) > buffer.size())
                 return Error{Code::internal, where_, "a netlink reply larger than " + std::to_string(kReceiveBuffer) + " bytes"};
-            auto done = walk(buffer.data(), static_cast<std::size_t>(got), seq, dump, on_reply);
-            if (!done) return std::move(done).error();
-            if (*done >= 0) return *done;
+            auto ended = walk(buffer.data(), static_cast<std::size_t>(got), seq, dump, on_reply, outcome);
+            if (!ended) return std::move(ended).error();
+            if (*ended) return outcome;
         }
     }
 
 private:
-    // -1: more to read; else the errno (0 for none) that ends the exchange.
+    // True when the exchange is over (outcome says how), false when more replies are to come.
     template <class OnReply>
-    Result<int> walk(const unsigned char* data, std::size_t size, std::uint32_t seq, bool dump, OnReply& on_reply) {
+    Result<bool> walk(const unsigned char* data, std::size_t size, std::uint32_t seq, bool dump, OnReply& on_reply,
+                      Outcome& outcome) {
         std::size_t offset = 0;
         while (offset < size && size - offset >= NLMSG_HDRLEN) {
             nlmsghdr header{};
@@ -169,17 +177,21 @@ private:
             std::size_t payload_size = header.nlmsg_len - NLMSG_HDRLEN;
             offset += NLMSG_ALIGN(header.nlmsg_len);
             if (header.nlmsg_seq != seq) continue;
-            if (header.nlmsg_type == NLMSG_DONE) return 0;
-            if (header.nlmsg_type == NLMSG_ERROR) {
+            if ((header.nlmsg_flags & NLM_F_DUMP_INTR) != 0) outcome.interrupted = true;
+            if (header.nlmsg_type == NLMSG_DONE || header.nlmsg_type == NLMSG_ERROR) {
+                // Both start with an int: 0, or minus the errno (a dump that failed midway says so
+                // in its NLMSG_DONE).
                 int error = 0;
                 if (payload_size >= sizeof error) std::memcpy(&error, payload, sizeof error);
-                return -error;
+                outcome.error = error < 0 ? -error : error;
+                return true;
             }
+            if (header.nlmsg_type < NLMSG_MIN_TYPE) continue;  // NLMSG_NOOP, NLMSG_OVERRUN
             if (payload_size < GENL_HDRLEN || !on_reply(payload + GENL_HDRLEN, payload_size - GENL_HDRLEN))
                 return Error{Code::internal, where_, "a malformed netlink reply"};
-            if (!dump) return 0;
+            if (!dump) return true;
         }
-        return -1;
+        return false;
     }
 
     std::string where_;
@@ -190,15 +202,15 @@ private:
 Result<std::uint16_t> wireguard_family(GenericNetlink& netlink, const std::string& where) {
     std::uint16_t family = 0;
     auto answered = netlink.exchange(
-        request(GENL_ID_CTRL, NLM_F_REQUEST, 0, CTRL_CMD_GETFAMILY, 1, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME), false,
+        request(GENL_ID_CTRL, NLM_F_REQUEST, CTRL_CMD_GETFAMILY, 1, CTRL_ATTR_FAMILY_NAME, WG_GENL_NAME), false,
         [&](const unsigned char* attributes, std::size_t size) {
             return for_each_attribute(attributes, size, [&](const Attribute& a) {
                 return a.type != CTRL_ATTR_FAMILY_ID || read_value(a, family);
             });
         });
     if (!answered) return std::move(answered).error();
-    if (*answered == ENOENT) return Error{Code::io, where, "the kernel has no WireGuard (its module is not loaded)"};
-    if (*answered != 0) return system_error(Code::io, where, "cannot find WireGuard's netlink family", *answered);
+    if (answered->error == ENOENT) return Error{Code::io, where, "the kernel has no WireGuard (its module is not loaded)"};
+    if (answered->error != 0) return system_error(Code::io, where, "cannot find WireGuard's netlink family", answered->error);
     if (family == 0) return Error{Code::internal, where, "the netlink controller named no family id for WireGuard"};
     return family;
 }
@@ -213,26 +225,34 @@ bool add_device_peers(const unsigned char* attributes, std::size_t size, std::ve
 }
 
 Result<std::vector<WireguardPeer>> read_wireguard_peers(const std::string& interface) {
+    if (interface.empty() || interface.size() >= IFNAMSIZ)
+        return Error{Code::invalid_input, interface, "not an interface name (1 to 15 bytes)"};
     GenericNetlink netlink(interface);
     BUNDLE_TRY(netlink.open());
     auto family = wireguard_family(netlink, interface);
     if (!family) return std::move(family).error();
-    std::vector<WireguardPeer> peers;
-    auto answered = netlink.exchange(
-        request(*family, NLM_F_REQUEST | NLM_F_DUMP, 0, WG_CMD_GET_DEVICE, WG_GENL_VERSION, WGDEVICE_A_IFNAME, interface),
-        true, [&](const unsigned char* attributes, std::size_t size) { return add_device_peers(attributes, size, peers); });
-    if (!answered) return std::move(answered).error();
-    switch (*answered) {
-        case 0:
-            return peers;
-        case ENODEV:
-            return Error{Code::io, interface, "no such interface"};
-        case EOPNOTSUPP:
-            return Error{Code::io, interface, "not a WireGuard interface"};
-        case EPERM:
-            return Error{Code::io, interface, "reading its peers needs root (CAP_NET_ADMIN)"};
-        default:
-            return system_error(Code::io, interface, "the kernel refused to show its peers", *answered);
+    // A dump interrupted by a change of the peers (the mesh being configured) is asked again.
+    constexpr int kAttempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        std::vector<WireguardPeer> peers;
+        auto answered = netlink.exchange(
+            request(*family, NLM_F_REQUEST | NLM_F_DUMP, WG_CMD_GET_DEVICE, WG_GENL_VERSION, WGDEVICE_A_IFNAME, interface),
+            true, [&](const unsigned char* attributes, std::size_t size) { return add_device_peers(attributes, size, peers); });
+        if (!answered) return std::move(answered).error();
+        switch (answered->error) {
+            case 0:
+                if (!answered->interrupted) return peers;
+                if (attempt < kAttempts) continue;
+                return Error{Code::io, interface, "its peers kept changing while being read; ask again"};
+            case ENODEV:
+                return Error{Code::io, interface, "no such interface"};
+            case EOPNOTSUPP:
+                return Error{Code::io, interface, "not a WireGuard interface"};
+            case EPERM:
+                return Error{Code::io, interface, "reading its peers needs root (CAP_NET_ADMIN)"};
+            default:
+                return system_error(Code::io, interface, "the kernel refused to show its peers", answered->error);
+        }
     }
 }
 

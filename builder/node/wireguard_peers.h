@@ -30,8 +30,9 @@ struct WireguardPeer {
     std::uint64_t tx_bytes = 0;
 };
 
-// Reads the peers of `interface` from the kernel. Errors name the interface: no WireGuard in the
-// kernel, no such interface, not permitted.
+// Reads the peers of `interface` from the kernel; a dump that the kernel marks interrupted (the
+// peers changed while it was read, NLM_F_DUMP_INTR) is asked again, up to three times. Errors
+// name the interface: not a name, no WireGuard in the kernel, no such interface, not permitted.
 Result<std::vector<WireguardPeer>> read_wireguard_peers(const std::string& interface);
 
 // What status reads the peers with: read_wireguard_peers, or a test's stand-in.

@@ -49,7 +49,8 @@ TEST_CASE("a total known at once: the first line's rate is the bytes over the ti
     std::string text = stderr_of((dir.path() / "stderr").string(), [&] {
         cli::Progress progress("uploading", total, false);
         progress.done() = 4u << 20;  // 4 MiB in the first second
-        std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+        // The first line is drawn a second in; 2.5 s leaves room for a late wake-up on a busy machine.
+        std::this_thread::sleep_for(std::chrono::milliseconds(2500));
         progress.finish();
     });
     INFO(text);

@@ -127,7 +127,19 @@ TEST_CASE("wireguard: an interface the kernel does not have is an error naming i
     REQUIRE_FALSE(read);
     CHECK(read.error().where == "bundle-no-wg0");
     INFO(read.error().describe());
+    // The kernel checks the permission before it looks the interface up (genetlink's
+    // GENL_UNS_ADMIN_PERM): a test run without root hears that first.
     bool known = read.error().message == "the kernel has no WireGuard (its module is not loaded)" ||
-                 read.error().message == "no such interface";
+                 read.error().message == "no such interface" ||
+                 read.error().message == "reading its peers needs root (CAP_NET_ADMIN)";
     CHECK(known);
+}
+
+TEST_CASE("wireguard: a name no interface can have is refused before asking", "[node][wireguard]") {
+    for (const std::string& name : {std::string(), std::string(16, 'w')}) {
+        auto read = read_wireguard_peers(name);
+        REQUIRE_FALSE(read);
+        CHECK(read.error().code == Code::invalid_input);
+        CHECK(read.error().message == "not an interface name (1 to 15 bytes)");
+    }
 }

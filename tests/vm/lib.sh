@@ -115,6 +115,8 @@ vm_stop() {
   kill -KILL "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null
   rm -f "$d/pid"
+  # Forgotten, so that the EXIT trap never signals a pid the system has since given to another.
+  vm_pids=$(echo "$vm_pids" | tr ' ' '\n' | grep -vx "$pid" | tr '\n' ' ')
   vm_names=$(echo "$vm_names" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
 }
 
@@ -129,6 +131,10 @@ vm_seconds() {
 # WORK_DIR/release.log). Non-zero when the build fails.
 vm_agent() {
   agent_binary=$3
+  if [ -n "$agent_binary" ] && [ ! -x "$agent_binary" ]; then
+    echo "# vm: the node agent $agent_binary is not an executable file" >&2
+    return 1
+  fi
   if [ -z "$agent_binary" ]; then
     agent_binary=$2/release/builder/bundle
     cmake -S "$1" -B "$2/release" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUNDLE_TESTS=OFF >"$2/release.log" 2>&1 &&

@@ -20,6 +20,12 @@ started=$(date +%s)
 sh "$vm_here/image.sh" "$work" >"$work/image.path" &
 image_job=$!
 # The agent compiles while debootstrap mostly waits on the disk and the mirror.
-vm_agent "$repo" "$work" "" || { echo "not ok - the portable Release agent (log: $work/release.log)"; tail -n 30 "$work/release.log"; exit 1; }
+if ! vm_agent "$repo" "$work" ""; then
+  echo "not ok - the portable Release agent (log: $work/release.log)"
+  tail -n 30 "$work/release.log"
+  kill "$image_job" 2>/dev/null
+  wait "$image_job"
+  exit 1
+fi
 wait "$image_job" || { echo "not ok - the VM image (tests/vm/image.sh)"; exit 1; }
 echo "ok - VM image $(cat "$work/image.path"), node agent $bundle ($(($(date +%s) - started)) s)"

@@ -37,7 +37,7 @@
 #
 # The node agent must be a portable Release `bundle`: BUNDLE, $BUNDLE_PORTABLE_BUNDLE, or one
 # built here in WORK_DIR/release. Needs root and qemu-system-x86, qemu-utils; exits 77 (skipped)
-# without them. VM_BOOT_TIMEOUT (seconds, default 1800) bounds each wait for installs to end;
+# without them. VM_BOOT_TIMEOUT (seconds, default 900) bounds each wait for installs to end;
 # VM_SCENARIOS (default all) can name a prefix of the list above to stop after, e.g.
 # "three-fresh-nodes". Each VM gets 1 vCPU and 1 GiB (VM_CPUS, VM_MEMORY).
 # Usage: three_nodes_test.sh REPOSITORY WORK_DIR [BUNDLE]
@@ -45,7 +45,7 @@ set -u
 repo=$(cd "$1" && pwd)
 mkdir -p "$2" && work=$(cd "$2" && pwd)
 binary=${3:-${BUNDLE_PORTABLE_BUNDLE:-}}
-timeout=${VM_BOOT_TIMEOUT:-1800}
+timeout=${VM_BOOT_TIMEOUT:-900}
 last_scenario=${VM_SCENARIOS:-all}
 VM_CPUS=${VM_CPUS:-1} VM_MEMORY=${VM_MEMORY:-1024}
 export VM_CPUS VM_MEMORY
@@ -104,7 +104,7 @@ fi
 { cat site/secrets/k3s-token; echo; for n in $nodes; do cat "site/secrets/wireguard/$n.key"; echo; done; sed -n 2p site/secrets/bundle.key; } |
   grep -v '^$' >"$work/secrets.lst"
 leaked=""
-for f in "$vm_dir"/*/*.log "$vm_dir"/*/*.txt; do grep -qF -f "$work/secrets.lst" "$f" && leaked="$leaked $f"; done
+for f in "$vm_dir"/*/*.log "$vm_dir"/*/*.txt "$vm_dir"/*/*.json; do grep -qF -f "$work/secrets.lst" "$f" && leaked="$leaked $f"; done
 rm -f "$work/secrets.lst"
 if [ -z "$leaked" ]; then ok "no secret in the serial logs, journals or agent logs"; else not_ok "a secret in$leaked"; fi
 
