@@ -37,6 +37,12 @@ void time_service(const fs::path& root) {
                      "# comment\nsystemd-timesyncd.service\n");
 }
 
+// What a stock image has beyond the programs: networkd's unit and the wireguard module loaded.
+void networkd_and_wireguard(const fs::path& root) {
+    test::write_file(root / "lib/systemd/system/systemd-networkd.service", "[Service]\n");
+    fs::create_directories(root / "sys/module/wireguard");
+}
+
 SystemView view_of(const test::TempDir& dir, std::string path, std::uint64_t free) {
     return SystemView{(dir / "root").string(), std::move(path), kKernel,
                       [free](const std::string&) -> Result<std::uint64_t> { return free; }};
@@ -106,8 +112,7 @@ TEST_CASE("preflight asks no free space once the bundle is extracted", "[node][p
     test::TempDir dir;
     std::string bin = programs(dir, {"nft", "sha256sum", "tar"});
     fs::path root = dir / "root";
-    test::write_file(root / "lib/systemd/system/systemd-networkd.service", "[Service]\n");
-    fs::create_directories(root / "sys/module/wireguard");
+    networkd_and_wireguard(root);
     time_service(root);
     CHECK(missing_requirements(view_of(dir, bin, 0), StateDir(root.string()), 0).empty());
     CHECK(missing_requirements(view_of(dir, bin, 0), StateDir(root.string()), 1).size() == 1);
@@ -121,8 +126,7 @@ TEST_CASE("preflight: network time needs a unit that an ntp-units.d list names a
     test::TempDir dir;
     std::string bin = programs(dir, {"nft", "sha256sum", "tar"});
     fs::path root = dir / "root";
-    test::write_file(root / "lib/systemd/system/systemd-networkd.service", "[Service]\n");
-    fs::create_directories(root / "sys/module/wireguard");
+    networkd_and_wireguard(root);
     auto missing = [&] { return missing_requirements(view_of(dir, bin, 1u << 30), StateDir(root.string()), 0); };
     SECTION("no list") { REQUIRE(missing().size() == 1); }
     SECTION("a list naming a unit that is not installed") {

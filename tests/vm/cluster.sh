@@ -19,7 +19,6 @@
 #                          (a table of the test's own, `inet vmtest_cut`, beside the product's
 #                          `inet bundle_host`: a drop in any base chain is final in nftables)
 #   cl_etcd NODE ARGS      etcdctl ARGS against NODE's own etcd; its output, its status
-#   cl_agent_log NODE      NODE's agent journal (/var/lib/bundle/journal.log)
 # shellcheck shell=sh
 # shellcheck disable=SC2154 # vm_dir, work, failed: set by lib.sh, the test and harness.sh
 # shellcheck disable=SC2034 # cl_evidence, cl_ids, cl_cluster: read by the scenarios
@@ -99,8 +98,6 @@ cl_etcd() {
   shift
   vm_run "$node" 60 "$cl_etcdctl $*"
 }
-
-cl_agent_log() { vm_run "$1" 60 'cat /var/lib/bundle/journal.log'; }
 
 # cl_same_cluster WANT NODE...
 cl_same_cluster() {
